@@ -1,0 +1,38 @@
+"""Fetching one record by the id in a URL: scoped, audited, and the same 404 for
+"does not exist" and "not yours", so ids cannot be probed."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, TypeVar
+
+from django.db import models
+from django.http import Http404, HttpRequest
+
+from masip.audit.models import AuditAction
+from masip.audit.services import audit_record
+
+M = TypeVar("M", bound=models.Model)
+
+NOT_FOUND_MESSAGE = "Page not found"
+
+
+def get_visible_or_404(
+    queryset: models.QuerySet[M], pk: Any, *, user: Any, request: HttpRequest | None = None
+) -> M:
+    """The record with `pk` from an already-scoped queryset, or Http404 (audited as refused)."""
+    model = queryset.model
+    try:
+        if isinstance(model._meta.pk, models.UUIDField):
+            pk = uuid.UUID(str(pk))
+        return queryset.get(pk=pk)
+    except (model.DoesNotExist, ValueError, TypeError, models.ObjectDoesNotExist):
+        audit_record(
+            action=AuditAction.DENIED,
+            actor=user,
+            request=request,
+            object_type=model._meta.label_lower,
+            object_id=str(pk)[:64],
+            detail={"reason": "not found or not visible", "path": request.path[:300] if request else ""},
+        )
+        raise Http404(NOT_FOUND_MESSAGE) from None

@@ -1,0 +1,62 @@
+"""What one signed-in user holds: active roles per unit, computed once per request."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from masip.access.policy import Capability, compartments_allowing, has_capability
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int | None
+    roles_by_unit: dict[int, frozenset[str]] = field(default_factory=dict)
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    def units_with(self, capability: Capability) -> set[int]:
+        return {unit for unit, roles in self.roles_by_unit.items() if any(has_capability(r, capability) for r in roles)}
+
+    def can(self, capability: Capability, unit_id: int | None = None) -> bool:
+        units = self.roles_by_unit if unit_id is None else {unit_id: self.roles_by_unit.get(unit_id, frozenset())}
+        return any(has_capability(role, capability) for roles in units.values() for role in roles)
+
+    def compartments(self, unit_id: int, action: str) -> set[str]:
+        return {str(c) for c in compartments_allowing(self.roles_by_unit.get(unit_id, frozenset()), action)}
+
+    def may(self, unit_id: int, compartment: str, action: str) -> bool:
+        return compartment in self.compartments(unit_id, action)
+
+
+ANONYMOUS = Principal(user_id=None)
+_CACHE_ATTR = "_masip_principal"
+
+
+def principal_for(user: Any) -> Principal:
+    """The user's active memberships as a Principal, cached on the user object.
+
+    Anonymous, inactive, unverified-service and unknown users get no roles: deny by default.
+    """
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return ANONYMOUS
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    from masip.accounts.models import Membership
+
+    roles: dict[int, set[str]] = defaultdict(set)
+    for unit_id, role in Membership.objects.active().filter(user=user).values_list("unit_id", "role"):
+        roles[unit_id].add(role)
+    principal = Principal(user_id=user.pk, roles_by_unit={u: frozenset(r) for u, r in roles.items()})
+    setattr(user, _CACHE_ATTR, principal)
+    return principal
+
+
+def forget_principal(user: Any) -> None:
+    """Drop the cached Principal (after a role change within the same request)."""
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)

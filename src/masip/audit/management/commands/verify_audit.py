@@ -1,0 +1,46 @@
+"""`manage.py verify_audit`: prove the audit log has not been altered since it was written."""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from masip.audit.verification import verify_chain
+
+
+class Command(BaseCommand):
+    help = "Walk the audit hash chain in order and report the first broken link, if any."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--expect-head",
+            metavar="SEQ:HASH",
+            help="A head recorded earlier (printed by a previous run): fail if the log no longer contains it.",
+        )
+        parser.add_argument("--chunk-size", type=int, default=2000)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        report = verify_chain(chunk_size=options["chunk_size"])
+        if not report.intact:
+            raise CommandError(
+                f"Audit chain BROKEN at row {report.broken_at}: {report.problem}. "
+                f"{report.rows_checked} rows before it are intact."
+            )
+        if options["expect_head"]:
+            self._check_anchor(options["expect_head"])
+        self.stdout.write(
+            self.style.SUCCESS(f"Audit chain intact: {report.rows_checked} rows.")
+            + f"\nHead: {report.head_seq}:{report.head_hash}"
+            + "\nRecord the head outside masip; `verify_audit --expect-head` later proves no row up to it changed."
+        )
+
+    def _check_anchor(self, anchor: str) -> None:
+        from masip.audit.models import AuditEvent
+
+        seq_text, _, expected_hash = anchor.partition(":")
+        if not seq_text.isdigit() or len(expected_hash) != 64:
+            raise CommandError("--expect-head takes SEQ:HASH as printed by an earlier run of verify_audit.")
+        stored = AuditEvent.objects.filter(seq=int(seq_text)).values_list("hash", flat=True).first()
+        if stored != expected_hash:
+            raise CommandError(
+                f"Audit chain does not contain the recorded head {seq_text}: rows up to it were removed or rewritten."
+            )

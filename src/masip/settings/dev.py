@@ -1,0 +1,14 @@
+"""The demo on one machine: SQLite under var/, generated secrets, DEBUG on, loopback only."""
+
+import os
+
+from masip.settings._local_secrets import local_keyring, local_secret_key
+from masip.settings.base import *  # noqa: F403
+from masip.settings.base import VAR_DIR, database_from_url
+
+DEBUG = True
+MASIP_DEMO = True
+ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
+SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key(VAR_DIR)
+MASIP_KEYS = os.environ.get("MASIP_KEYS") or local_keyring(VAR_DIR)
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'masip.sqlite3'}"))}

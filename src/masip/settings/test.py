@@ -1,0 +1,20 @@
+"""The test suite: SQLite by default, PostgreSQL when DATABASE_URL names one; fast hashing."""
+
+import os
+
+from masip.settings._local_secrets import local_keyring
+from masip.settings.base import *  # noqa: F403
+from masip.settings.base import VAR_DIR, database_from_url
+
+DEBUG = False
+MASIP_DEMO = True
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+SECRET_KEY = "test-only-secret-key-not-for-any-real-deployment"  # noqa: S105
+MASIP_KEYS = os.environ.get("MASIP_KEYS") or local_keyring(VAR_DIR)
+DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'test.sqlite3'}"))}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"

@@ -1,0 +1,19 @@
+"""masip's URLs. Every view behind them declares its permission (see masip.access.decorators)."""
+
+from django.urls import include, path
+
+from masip.core import views as core_views
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("masip.accounts.urls")),
+    path("cases/", include("masip.cases.urls")),
+    path("audit/", include("masip.audit.urls")),
+    path("api/", include("masip.api.urls")),
+]
+
+handler400 = "masip.core.views.bad_request"
+handler403 = "masip.core.views.permission_denied"
+handler404 = "masip.core.views.page_not_found"
+handler500 = "masip.core.views.server_error"
