@@ -52,7 +52,7 @@ def _gate(request: HttpRequest) -> HttpResponse | None:
         return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
     if getattr(user, "is_service_account", False):
         raise PermissionDenied("Service accounts use the API with a token; they cannot use the web pages.")
-    if not user.is_verified():  # type: ignore[union-attr]
+    if not user.is_verified():  # type: ignore[attr-defined]  # set by django_otp.middleware.OTPMiddleware
         return redirect("accounts:second_factor")
     return None
 

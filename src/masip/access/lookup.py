@@ -17,16 +17,14 @@ M = TypeVar("M", bound=models.Model)
 NOT_FOUND_MESSAGE = "Page not found"
 
 
-def get_visible_or_404(
-    queryset: models.QuerySet[M], pk: Any, *, user: Any, request: HttpRequest | None = None
-) -> M:
+def get_visible_or_404(queryset: models.QuerySet[M], pk: Any, *, user: Any, request: HttpRequest | None = None) -> M:
     """The record with `pk` from an already-scoped queryset, or Http404 (audited as refused)."""
     model = queryset.model
     try:
         if isinstance(model._meta.pk, models.UUIDField):
             pk = uuid.UUID(str(pk))
         return queryset.get(pk=pk)
-    except (model.DoesNotExist, ValueError, TypeError, models.ObjectDoesNotExist):
+    except (ValueError, TypeError, models.ObjectDoesNotExist):
         audit_record(
             action=AuditAction.DENIED,
             actor=user,

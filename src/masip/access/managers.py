@@ -30,7 +30,8 @@ def case_visibility(user: Any, case_path: str = "") -> Q:
     from masip.access.models import BreakGlassGrant, CaseTeamMember
 
     principal = principal_for(user)
-    if principal.is_anonymous:
+    user_id = principal.user_id
+    if user_id is None:
         return _NOTHING
     now = timezone.now()
     case_pk = OuterRef(_join(case_path, "pk"))
@@ -40,10 +41,12 @@ def case_visibility(user: Any, case_path: str = "") -> Q:
         q |= Q(**{_join(case_path, "unit_id__in"): overseen})
     working = principal.units_with(Capability.WORK_CASES)
     if working:
-        on_team = CaseTeamMember.objects.filter(case_id=case_pk, user_id=principal.user_id, since__lte=now).filter(
+        on_team = CaseTeamMember.objects.filter(case_id=case_pk, user_id=user_id, since__lte=now).filter(
             Q(until__isnull=True) | Q(until__gt=now)
         )
-        glass = BreakGlassGrant.objects.filter(case_id=case_pk, user_id=principal.user_id, since__lte=now, until__gt=now)
+        glass = BreakGlassGrant.objects.filter(
+            case_id=case_pk, user_id=user_id, since__lte=now, until__gt=now
+        )
         q |= Q(**{_join(case_path, "unit_id__in"): working}) & (Exists(on_team) | Exists(glass))
     return q
 

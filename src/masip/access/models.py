@@ -23,7 +23,7 @@ class CaseRole(models.TextChoices):
     SUPPORT = "support", "Support officer"
 
 
-class ActiveQuerySet(models.QuerySet):  # type: ignore[type-arg]
+class ActiveQuerySet(models.QuerySet):
     def active(self) -> ActiveQuerySet:
         now = timezone.now()
         return self.filter(models.Q(until__isnull=True) | models.Q(until__gt=now), since__lte=now)

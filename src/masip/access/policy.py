@@ -2,10 +2,10 @@
 
 Two tables decide everything a person may do:
 
-* COMPARTMENT_POLICY: role × compartment → actions on case data in that compartment.
+* COMPARTMENT_POLICY: role x compartment -> actions on case data in that compartment.
   A person sees a case only as a member of its case team (or, for a unit manager, of its
   unit); within a visible case, this table decides which compartments they may read or write.
-* CAPABILITY_POLICY: role × capability → allowed, for things that are not case data
+* CAPABILITY_POLICY: role x capability -> allowed, for things that are not case data
   (managing accounts, reading the audit log, aggregate reports, the training package).
 
 Views, selectors and the API ask `allows()` / `has_capability()`; nothing re-implements these
@@ -104,10 +104,10 @@ COMPARTMENT_POLICY: Final[dict[Role, dict[Compartment, frozenset[Action]]]] = {
         Compartment.VICTIM_CONTACT: NONE,
     },
     # Partner referrers see the status of their own referrals (referrals app), no case file.
-    Role.PARTNER_REFERRER: {compartment: NONE for compartment in Compartment},
-    Role.ANALYST: {compartment: NONE for compartment in Compartment},
-    Role.TRAINER: {compartment: NONE for compartment in Compartment},
-    Role.SYSTEM_ADMINISTRATOR: {compartment: NONE for compartment in Compartment},
+    Role.PARTNER_REFERRER: dict.fromkeys(Compartment, NONE),
+    Role.ANALYST: dict.fromkeys(Compartment, NONE),
+    Role.TRAINER: dict.fromkeys(Compartment, NONE),
+    Role.SYSTEM_ADMINISTRATOR: dict.fromkeys(Compartment, NONE),
 }
 
 CAPABILITY_POLICY: Final[dict[Role, frozenset[Capability]]] = {
@@ -175,4 +175,3 @@ def compartments_allowing(roles: Iterable[str], action: str) -> set[Compartment]
 
 def roles_with_capability(capability: str) -> set[Role]:
     return {role for role in Role if has_capability(role, capability)}
-

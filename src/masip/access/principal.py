@@ -45,7 +45,7 @@ def principal_for(user: Any) -> Principal:
         return ANONYMOUS
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     from masip.accounts.models import Membership
 
     roles: dict[int, set[str]] = defaultdict(set)

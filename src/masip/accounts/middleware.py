@@ -15,7 +15,9 @@ from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 
 _LAST_SEEN = "masip_last_seen"
-IDLE_MESSAGE = "You were signed out after 15 minutes without activity, to protect the records. Sign in again to carry on."
+IDLE_MESSAGE = (
+    "You were signed out after 15 minutes without activity, to protect the records. Sign in again to carry on."
+)
 
 
 class IdleTimeoutMiddleware:

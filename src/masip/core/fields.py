@@ -13,7 +13,7 @@ from django.db import models
 from masip.core.keyring import active_keyring, key_id_of
 
 
-class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
+class EncryptedTextField(models.TextField):
     """A text field stored as an AES-GCM ciphertext bound to its model and column."""
 
     description = "Text encrypted at rest (AES-GCM)"

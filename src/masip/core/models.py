@@ -55,5 +55,5 @@ def save_versioned(instance: CaseDataModel, *, expected_version: int, fields: li
         version=F("version") + 1, **values
     )
     if updated != 1:
-        raise StaleEditError(model._meta.verbose_name or model.__name__)
+        raise StaleEditError(str(model._meta.verbose_name or model.__name__))
     instance.version = expected_version + 1

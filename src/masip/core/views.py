@@ -18,8 +18,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public
 def healthz(request: HttpRequest) -> HttpResponse:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    connection.ensure_connection()
     return JsonResponse({"status": "ok"})
 
 

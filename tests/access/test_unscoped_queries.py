@@ -1,0 +1,56 @@
+"""Views, forms, serializers and template tags never query case data except through
+`visible_to` (via selectors): a static check that fails on any direct manager use."""
+
+import re
+from pathlib import Path
+
+from django.apps import apps
+
+from masip.core.models import CaseDataModel
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "masip"
+# Modules that render or parse; they must go through selectors/services, which scope.
+GUARDED = ("views.py", "forms.py", "serializers.py", "urls.py", "context_processors.py")
+GUARDED_DIRS = ("templatetags", "api")
+
+
+def case_data_models() -> list[str]:
+    names = []
+    for model in apps.get_models():
+        if issubclass(model, CaseDataModel) or hasattr(model._default_manager, "visible_to"):
+            names.append(model.__name__)
+    return sorted(names)
+
+
+def guarded_files() -> list[Path]:
+    files = [p for p in SRC.rglob("*.py") if p.name in GUARDED or any(d in p.parts for d in GUARDED_DIRS)]
+    return [p for p in files if "migrations" not in p.parts]
+
+
+def test_case_data_models_are_found():
+    # If this fails the check below would be checking nothing.
+    assert {"Case", "CaseNote", "CaseParticipant", "Person", "Referral"} <= set(case_data_models())
+
+
+def test_no_view_form_or_api_module_queries_case_data_directly():
+    models = "|".join(case_data_models())
+    direct = re.compile(rf"\b({models})\.(objects|_default_manager|_base_manager)\b")
+    raw = re.compile(r"\.(raw|extra)\(|connection\.cursor\(")
+    offences = []
+    for path in guarded_files():
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if direct.search(line) or raw.search(line):
+                offences.append(f"{path.relative_to(SRC)}:{number}: {line.strip()}")
+    assert not offences, (
+        "Case data must be read through a selector that uses visible_to(user), never directly in a view, form, "
+        "serializer or API module:\n" + "\n".join(offences)
+    )
+
+
+def test_the_check_catches_a_direct_query(tmp_path):
+    # The pattern itself must match the forms a careless view would write.
+    models = "|".join(case_data_models())
+    direct = re.compile(rf"\b({models})\.(objects|_default_manager|_base_manager)\b")
+    assert direct.search("cases = Case.objects.filter(unit=unit)")
+    assert direct.search("Person._default_manager.get(pk=pk)")
+    assert not direct.search("cases = case_list_for(user=request.user)")

@@ -1,0 +1,243 @@
+"""Walk every URL pattern as every role and check the outcome against the policy table.
+
+Each view declares its permission (masip.access.decorators, or `masip_permission` / permission
+classes on API views). From that declaration and the policy tables this test works out what
+each role should get, and then asks the running application. A view with no declaration, or a
+URL argument this walk does not know how to fill, fails the test: teach it, don't skip it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+from rest_framework.permissions import AllowAny
+
+from masip.access.decorators import ViewPermission
+from masip.access.models import BreakGlassGrant
+from masip.access.policy import Action, Capability, Compartment, allows, has_capability
+from masip.accounts.models import Invitation, Role
+from masip.api.permissions import SignedIn
+from tests.conftest import verified_client
+from tests.factories import (
+    CaseFactory,
+    CaseNoteFactory,
+    ParticipantFactory,
+    TeamMemberFactory,
+    UnitFactory,
+    member,
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    pattern: str
+    callback: Any
+
+    @property
+    def permission(self) -> ViewPermission | None:
+        declared = getattr(self.callback, "masip_permission", None)
+        if declared is not None:
+            return declared
+        view_class = getattr(self.callback, "cls", None) or getattr(self.callback, "view_class", None)
+        if view_class is None:
+            return None
+        declared = getattr(view_class, "masip_permission", None)
+        if declared is not None:
+            return declared
+        if "permission_classes" not in _own_attributes(view_class):
+            return None  # inherits the DenyAll default: an undeclared API view
+        classes = list(view_class.permission_classes)
+        capabilities = [c.masip_capability for c in classes if hasattr(c, "masip_capability")]
+        if capabilities:
+            return ViewPermission("capability", capability=capabilities[0])
+        if any(issubclass(c, SignedIn) for c in classes):
+            return ViewPermission("signed_in")
+        if classes and all(issubclass(c, AllowAny) for c in classes):
+            return ViewPermission("public")
+        return None
+
+
+def _own_attributes(cls: type) -> set[str]:
+    names: set[str] = set()
+    for klass in cls.__mro__:
+        if klass.__module__.startswith("masip") or klass.__module__.startswith("drf_spectacular"):
+            names |= set(vars(klass))
+    return names
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = f"{namespace}:{entry.namespace}" if entry.namespace and namespace else entry.namespace or namespace
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            name = f"{namespace}:{entry.name}" if namespace and entry.name else entry.name or ""
+            yield Route(name=name, pattern=prefix + str(entry.pattern), callback=entry.callback)
+
+
+def routes() -> list[Route]:
+    return [r for r in _walk(get_resolver().url_patterns) if not r.pattern.startswith("static")]
+
+
+def test_every_view_declares_its_permission():
+    undeclared = [f"{r.name or '(unnamed)'}  {r.pattern}" for r in routes() if r.permission is None]
+    assert not undeclared, "Views without a declared permission:\n" + "\n".join(undeclared)
+
+
+def test_the_walk_covers_the_core_pages():
+    names = {r.name for r in routes()}
+    assert {"home", "cases:list", "cases:detail", "audit:list", "accounts:members", "api:case-list"} <= names
+
+
+class World:
+    """One unit with one user of the role under test, a case (with the user on its team when
+    the role works cases), notes in every compartment, and a second member to administer."""
+
+    def __init__(self, role: Role) -> None:
+        self.unit = UnitFactory()
+        self.user = member(role, unit=self.unit)
+        self.case = CaseFactory(unit=self.unit)
+        if has_capability(role, Capability.WORK_CASES):
+            TeamMemberFactory(case=self.case, user=self.user)
+        ParticipantFactory(case=self.case)
+        for compartment in Compartment:
+            if compartment != Compartment.VICTIM_CONTACT:
+                CaseNoteFactory(case=self.case, compartment=compartment)
+        self.colleague = member(Role.OUTREACH_WORKER, unit=self.unit)
+        self.grant = BreakGlassGrant.objects.create(
+            case=self.case,
+            user=self.colleague,
+            reason="Duty call from the victim out of hours",
+            until=timezone.now() + timedelta(hours=1),
+        )
+        token, token_hash = Invitation.new_token()
+        self.invitation_token = token
+        Invitation.objects.create(
+            email="new.member@example.org",
+            full_name="New Member",
+            unit=self.unit,
+            role=Role.OUTREACH_WORKER,
+            agency=self.unit.lead_agency,
+            token_hash=token_hash,
+            invited_by=self.colleague,
+            expires_at=timezone.now() + timedelta(days=7),
+        )
+        self.api_token_id = self._api_token()
+
+    def _api_token(self) -> str:
+        from knox.models import AuthToken
+
+        from masip.accounts.models import Membership
+
+        system = member(Role.PARTNER_REFERRER, unit=self.unit, is_service_account=True)
+        Membership.objects.filter(user=system).update(role=Role.PARTNER_REFERRER)
+        instance, _ = AuthToken.objects.create(system)
+        return str(instance.pk)
+
+    def kwargs_for(self, route: Route) -> dict[str, Any]:
+        fill = {
+            "case_id": self.case.pk,
+            "membership_id": self.colleague.memberships.get().pk,
+            "user_id": self.colleague.pk,
+            "grant_id": self.grant.pk,
+            "token": self.invitation_token,
+            "token_id": self.api_token_id,
+            "pk": self.case.pk,
+        }
+        wanted = _url_arguments(route)
+        unknown = wanted - fill.keys()
+        assert not unknown, f"Teach the permission walk how to fill {sorted(unknown)} for {route.name}"
+        return {name: fill[name] for name in wanted}
+
+
+_ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _url_arguments(route: Route) -> set[str]:
+    return set(_ARGUMENT.findall(route.pattern))
+
+
+def expected_allowed(permission: ViewPermission, role: Role) -> bool:
+    if permission.kind in ("public", "signed_in"):
+        return True
+    if permission.kind == "capability":
+        assert permission.capability is not None
+        return has_capability(role, permission.capability)
+    assert permission.compartment is not None
+    assert permission.action is not None
+    sees_case = has_capability(role, Capability.WORK_CASES) or has_capability(role, Capability.OVERSEE_UNIT_CASELOAD)
+    return sees_case and allows(role, permission.compartment, permission.action)
+
+
+def outcome(client: Client, url: str, is_api: bool) -> tuple[str, int]:
+    response = client.get(url, HTTP_ACCEPT="application/json" if is_api else "text/html")
+    if response.status_code == 405:
+        response = client.post(url, {})
+    status = response.status_code
+    assert status < 500, f"{url} answered {status}"
+    if status in (401, 403, 404):
+        return "denied", status
+    if status in (301, 302):
+        location = response["Location"]
+        # Sign-in redirects carry ?next=; signing out also lands on the sign-in page, without it.
+        sent_to_sign_in = location.startswith(reverse("accounts:login")) and "next=" in location
+        if sent_to_sign_in or location.startswith(reverse("accounts:second_factor")):
+            return "denied", status
+    return "allowed", status
+
+
+WALKED_ROUTES = [r for r in routes() if r.permission is not None and r.permission.kind != "public"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", list(Role), ids=[r.value for r in Role])
+def test_each_role_gets_what_the_policy_table_says(role: Role):
+    mismatches = []
+    for route in WALKED_ROUTES:
+        world = World(role)
+        permission = route.permission
+        assert permission is not None
+        url = reverse(route.name, kwargs=world.kwargs_for(route))
+        got, status = outcome(verified_client(world.user), url, is_api=route.name.startswith("api:"))
+        want = "allowed" if expected_allowed(permission, role) else "denied"
+        if got != want:
+            mismatches.append(f"{route.name} ({permission.describe()}): expected {want}, got {got} ({status})")
+    assert not mismatches, f"As {role.label}:\n" + "\n".join(mismatches)
+
+
+@pytest.mark.django_db
+def test_anonymous_visitors_are_sent_to_sign_in_everywhere_but_public_pages():
+    world = World(Role.UNIT_MANAGER)
+    for route in WALKED_ROUTES:
+        url = reverse(route.name, kwargs=world.kwargs_for(route))
+        got, status = outcome(Client(), url, is_api=route.name.startswith("api:"))
+        assert got == "denied", f"{route.name} let an anonymous visitor in ({status})"
+
+
+@pytest.mark.django_db
+def test_password_without_second_factor_reaches_nothing_but_public_pages():
+    world = World(Role.UNIT_MANAGER)
+    client = Client()
+    client.force_login(world.user)  # signed in with a password, second factor not yet passed
+    for route in WALKED_ROUTES:
+        url = reverse(route.name, kwargs=world.kwargs_for(route))
+        got, status = outcome(client, url, is_api=route.name.startswith("api:"))
+        assert got == "denied", f"{route.name} let a user in before the second factor ({status})"
+
+
+def test_expectations_cover_allowed_and_denied_for_every_role():
+    # Guards the walk against a policy table where nothing is denied (or allowed) by accident.
+    for role in Role:
+        if role in (Role.PARTNER_REFERRER, Role.ANALYST, Role.TRAINER, Role.SYSTEM_ADMINISTRATOR):
+            assert not expected_allowed(ViewPermission("case", compartment=Compartment.TEAM, action=Action.VIEW), role)
+        else:
+            assert expected_allowed(ViewPermission("case", compartment=Compartment.TEAM, action=Action.VIEW), role)
