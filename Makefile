@@ -20,7 +20,7 @@ $(STAMP): requirements.lock
 
 demo: venv
 	$(DJANGO) migrate --no-input
-	$(DJANGO) demo_unit
+	$(DJANGO) demo_unit --url http://$(HOST):$(PORT)/
 	@echo ""
 	@echo "masip is serving the demo unit on http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
 	$(DJANGO) runserver $(HOST):$(PORT)

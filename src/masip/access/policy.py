@@ -50,6 +50,7 @@ class Capability(models.TextChoices):
     SUBMIT_REFERRALS = "submit_referrals", "Submit referrals and follow their status"
     TRIAGE_REFERRALS = "triage_referrals", "Screen and triage referrals"
     MANAGE_MEMBERS = "manage_members", "Invite, suspend and change the roles of the unit's members"
+    MANAGE_ACCOUNTS = "manage_accounts", "Suspend whole accounts and grant the system administrator role"
     MANAGE_API_TOKENS = "manage_api_tokens", "Issue and revoke API tokens for systems"
     VIEW_AUDIT = "view_audit", "Read the unit's audit log"
     VIEW_AGGREGATES = "view_aggregates", "Read aggregate reports (no identities)"
@@ -136,7 +137,9 @@ CAPABILITY_POLICY: Final[dict[Role, frozenset[Capability]]] = {
     Role.PARTNER_REFERRER: frozenset({Capability.SUBMIT_REFERRALS}),
     Role.ANALYST: frozenset({Capability.VIEW_AGGREGATES}),
     Role.TRAINER: frozenset({Capability.MANAGE_TRAINING}),
-    Role.SYSTEM_ADMINISTRATOR: frozenset({Capability.MANAGE_MEMBERS, Capability.MANAGE_API_TOKENS}),
+    Role.SYSTEM_ADMINISTRATOR: frozenset(
+        {Capability.MANAGE_MEMBERS, Capability.MANAGE_ACCOUNTS, Capability.MANAGE_API_TOKENS}
+    ),
 }
 
 

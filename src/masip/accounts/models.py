@@ -97,7 +97,7 @@ class User(AbstractBaseUser):
     session_epoch = models.PositiveIntegerField(default=0)
     date_joined = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     USERNAME_FIELD = "email"
     EMAIL_FIELD = "email"
@@ -129,9 +129,9 @@ class MembershipStatus(models.TextChoices):
 
 class MembershipQuerySet(models.QuerySet["Membership"]):
     def active(self) -> MembershipQuerySet:
-        return self.filter(
-            status=MembershipStatus.ACTIVE, user__is_active=True
-        ).filter(models.Q(until__isnull=True) | models.Q(until__gt=timezone.now()))
+        return self.filter(status=MembershipStatus.ACTIVE, user__is_active=True).filter(
+            models.Q(until__isnull=True) | models.Q(until__gt=timezone.now())
+        )
 
 
 class Membership(TimeStampedModel):

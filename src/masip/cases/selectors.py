@@ -1,19 +1,37 @@
-"""Reads of cases that views and the API share. All of them are scoped with visible_to."""
+"""Reads of cases that views and the API share. All of them are scoped with visible_to.
+
+Reads that show case data to a person write their audit row here (Data Protection Act 2018
+Part 3 s.62 asks for a log of every consultation), so a view cannot show data and forget it.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
-from masip.access.lookup import get_visible_or_404
-from masip.access.policy import Action, Capability, Compartment
+from masip.access.lookup import NOT_FOUND_MESSAGE, get_visible_or_404
+from masip.access.models import BreakGlassGrant, CaseTeamMember
+from masip.access.policy import Action, Capability, Compartment, allows
 from masip.access.principal import principal_for
+from masip.accounts.models import Role
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.cases.models import Case, CaseNote
+from masip.cases.models import Case, CaseNote, CaseParticipant
+from masip.people.models import Person
+
+# The order compartments are shown in on a case page: the shared team notes first.
+COMPARTMENT_ORDER: tuple[Compartment, ...] = (
+    Compartment.TEAM,
+    Compartment.POLICE,
+    Compartment.HEALTH,
+    Compartment.ADVOCACY,
+    Compartment.VICTIM_CONTACT,
+)
 
 
 class BreakGlassRequired(Exception):
@@ -24,8 +42,23 @@ class BreakGlassRequired(Exception):
         self.case_id = case_id
 
 
-def case_list_for(*, user: Any) -> QuerySet[Case]:
-    return Case.objects.visible_to(user).select_related("unit", "lead_agency")
+def case_list_for(*, user: Any, status: str = "") -> QuerySet[Case]:
+    """The cases the user may see, newest first, optionally of one status."""
+    cases = Case.objects.visible_to(user).select_related("unit", "lead_agency")
+    if status:
+        cases = cases.filter(status=status)
+    return cases
+
+
+def case_list_audit(*, user: Any, cases: Iterable[Case], request: HttpRequest | None = None) -> None:
+    """Record which cases one page of a list showed: one row per page, not one per case."""
+    audit_record(
+        action=AuditAction.VIEW,
+        actor=user,
+        request=request,
+        object_type=Case._meta.label_lower,
+        detail={"listed": [str(case.pk) for case in cases]},
+    )
 
 
 def case_get_for(*, user: Any, case_id: Any, request: HttpRequest | None = None) -> Case:
@@ -52,10 +85,144 @@ def case_get_for(*, user: Any, case_id: Any, request: HttpRequest | None = None)
     return case
 
 
+def case_get_without_break_glass(*, user: Any, case_id: Any, request: HttpRequest | None = None) -> Case:
+    """Like case_get_for, but a case outside the caseload is the same 404 as any other.
+
+    For the API: breaking glass is a reasoned act of a person on the web, never something a
+    system or script does in passing. The refusal is audited.
+    """
+    try:
+        return case_get_for(user=user, case_id=case_id, request=request)
+    except BreakGlassRequired as outside:
+        audit_record(
+            action=AuditAction.DENIED,
+            actor=user,
+            request=request,
+            object_type=Case._meta.label_lower,
+            object_id=outside.case_id,
+            case_id=outside.case_id,
+            detail={"reason": "outside caseload; break-glass is only available on the web"},
+        )
+        raise Http404(NOT_FOUND_MESSAGE) from None
+
+
+def case_for_break_glass(*, user: Any, case_id: Any, request: HttpRequest | None = None) -> Case:
+    """The case a break-glass request is about, if it is in a unit where the user may break glass.
+
+    Any other id (another unit's case, a missing or malformed id) is the same audited 404 as
+    `get_visible_or_404`, so the break-glass page cannot be used to probe for case ids.
+    """
+    glass_units = principal_for(user).units_with(Capability.BREAK_GLASS)
+    # Deliberately wider than visible_to: this is the one read that reaches past the caseload,
+    # limited to the user's break-glass units, and it discloses only the case reference.
+    candidates = Case.objects.filter(unit_id__in=glass_units).select_related("unit")
+    return get_visible_or_404(candidates, case_id, user=user, request=request)
+
+
+def case_is_open_to(*, user: Any, case: Case) -> bool:
+    """Whether the user can already see the case (team, live grant or unit oversight)."""
+    return Case.objects.visible_to(user).filter(pk=case.pk).exists()
+
+
 def case_notes_for(*, user: Any, case: Case) -> QuerySet[CaseNote]:
     """The case's notes in compartments the user may view."""
     return CaseNote.objects.visible_to(user, Action.VIEW).filter(case=case).select_related("created_by")
 
 
+@dataclass(frozen=True)
+class NoteGroup:
+    compartment: Compartment
+    notes: list[CaseNote]
+
+
+def case_notes_grouped_for(*, user: Any, case: Case) -> list[NoteGroup]:
+    """The notes the user may view, grouped by compartment in a fixed order; empty groups left out."""
+    by_compartment: dict[str, list[CaseNote]] = {}
+    for note in case_notes_for(user=user, case=case):
+        by_compartment.setdefault(note.compartment, []).append(note)
+    return [NoteGroup(c, by_compartment[c.value]) for c in COMPARTMENT_ORDER if c.value in by_compartment]
+
+
+def note_compartments_offered(*, user: Any, case: Case) -> list[Compartment]:
+    """The compartments the user's roles in the case's unit allow them to write a note in."""
+    allowed = principal_for(user).compartments(case.unit_id, Action.CREATE)
+    return [c for c in COMPARTMENT_ORDER if c.value in allowed]
+
+
 def victim_contact_visible(*, user: Any, case: Case) -> bool:
     return principal_for(user).may(case.unit_id, Compartment.VICTIM_CONTACT, Action.VIEW)
+
+
+def roles_seeing_victim_contact() -> list[str]:
+    """The labels of the roles the policy lets see victim contact details, for the page that hides them."""
+    return [str(role.label) for role in Role if allows(role, Compartment.VICTIM_CONTACT, Action.VIEW)]
+
+
+@dataclass(frozen=True)
+class CaseParticipants:
+    participants: list[CaseParticipant]
+    contact_visible: bool
+
+
+def case_participants_for(*, user: Any, case: Case, request: HttpRequest | None = None) -> CaseParticipants:
+    """The people on the case; their contact details only for roles allowed to see them.
+
+    Without that permission the encrypted contact columns are not even loaded, so their
+    plaintext never exists in this process. With it, each person whose details are shown gets
+    an audit row naming the fields read.
+    """
+    contact_visible = victim_contact_visible(user=user, case=case)
+    participants = CaseParticipant.objects.visible_to(user).filter(case=case).select_related("person")
+    if not contact_visible:
+        participants = participants.defer(*(f"person__{name}" for name in Person.CONTACT_FIELDS))
+    shown = list(participants.order_by("role", "person__family_name", "person__given_name"))
+    if contact_visible:
+        for participant in shown:
+            person = participant.person
+            if any(getattr(person, name) for name in Person.CONTACT_FIELDS):
+                audit_record(
+                    action=AuditAction.VIEW,
+                    actor=user,
+                    request=request,
+                    unit=case.unit,
+                    obj=person,
+                    case_id=case.pk,
+                    person_id=person.pk,
+                    fields=Person.CONTACT_FIELDS,
+                )
+    return CaseParticipants(shown, contact_visible)
+
+
+def case_team_for(*, case: Case) -> list[CaseTeamMember]:
+    """The case's current team, for a case the caller has already been allowed to see."""
+    return list(CaseTeamMember.objects.active().filter(case=case).select_related("user").order_by("since"))
+
+
+def break_glass_grants_to_review(*, user: Any) -> QuerySet[BreakGlassGrant]:
+    """Unreviewed break-glass grants on cases of the units the user oversees, oldest first."""
+    units = principal_for(user).units_with(Capability.OVERSEE_UNIT_CASELOAD)
+    return (
+        BreakGlassGrant.objects.filter(case__unit_id__in=units, reviewed_at__isnull=True)
+        .select_related("case", "case__unit", "user")
+        .order_by("since")
+    )
+
+
+def break_glass_grant_for_review(*, user: Any, grant_id: Any, request: HttpRequest | None = None) -> BreakGlassGrant:
+    """One grant on a case of a unit the user oversees (reviewed or not), else the audited 404."""
+    units = principal_for(user).units_with(Capability.OVERSEE_UNIT_CASELOAD)
+    grants = BreakGlassGrant.objects.filter(case__unit_id__in=units).select_related("case", "case__unit", "user")
+    return get_visible_or_404(grants, grant_id, user=user, request=request)
+
+
+def break_glass_review_list_audit(
+    *, user: Any, grants: Sequence[BreakGlassGrant], request: HttpRequest | None = None
+) -> None:
+    """Reasons can carry case detail, so showing the review list is a consultation too."""
+    audit_record(
+        action=AuditAction.VIEW,
+        actor=user,
+        request=request,
+        object_type=BreakGlassGrant._meta.label_lower,
+        detail={"listed": [grant.pk for grant in grants]},
+    )

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from masip.cases import views
 
 app_name = "cases"
-urlpatterns: list = []
+# Case ids stay strings here: a malformed id then reaches the same audited 404 as a missing one.
+urlpatterns = [
+    path("", views.case_list, name="list"),
+    path("break-glass/reviews/", views.break_glass_reviews, name="break_glass_reviews"),
+    path("break-glass/reviews/<int:grant_id>/", views.break_glass_review, name="break_glass_review"),
+    path("<str:case_id>/", views.case_detail, name="detail"),
+    path("<str:case_id>/break-glass/", views.break_glass, name="break_glass"),
+    path("<str:case_id>/notes/", views.note_add, name="note_add"),
+]

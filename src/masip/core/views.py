@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from masip.access.decorators import public, signed_in
 from masip.audit.models import AuditAction
@@ -52,4 +53,5 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
-    return render(request, "errors/500.html", status=500)
+    # Without the request: its context processors read the database, which may be what failed.
+    return HttpResponseServerError(render_to_string("errors/500.html"))

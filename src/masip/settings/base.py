@@ -48,10 +48,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before IdleTimeoutMiddleware, which tells the user why they were signed out.
+    "django.contrib.messages.middleware.MessageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "masip.accounts.middleware.IdleTimeoutMiddleware",
     "masip.accounts.middleware.CurrentMembershipMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -71,6 +72,8 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "csp.context_processors.nonce",
                 "masip.accounts.context_processors.membership",
+                "masip.core.context_processors.navigation",
+                "masip.core.context_processors.demo",
             ],
         },
     },

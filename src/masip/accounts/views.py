@@ -1,0 +1,472 @@
+"""Signing in (password, then TOTP), sessions, and member administration. Thin: services decide."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any, cast
+from urllib.parse import urlencode
+
+import django_otp
+import segno
+from axes.handlers.proxy import AxesProxyHandler
+from axes.utils import reset as axes_reset
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
+from django.contrib.auth.signals import user_login_failed
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from masip.access.decorators import public, requires_capability, signed_in
+from masip.access.lookup import get_visible_or_404
+from masip.access.policy import Capability
+from masip.accounts import selectors, services
+from masip.accounts.forms import (
+    WRONG_CODE,
+    AcceptInvitationForm,
+    ChangeRoleForm,
+    CodeForm,
+    InvitationForm,
+    LoginForm,
+)
+from masip.accounts.middleware import CurrentMembershipMiddleware
+from masip.accounts.models import Membership, MembershipStatus, Role, User
+from masip.audit.models import AuditAction
+from masip.audit.services import audit_record
+
+LOCKED_OUT_MESSAGE = (
+    "This account is locked for 15 minutes after 5 failed sign-in attempts. Wait and try again, "
+    "or ask your unit manager or system administrator to unlock it."
+)
+NEXT = "next"
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user (only called once sign-in has been checked)."""
+    return cast(User, request.user)
+
+
+def _verified(request: HttpRequest) -> bool:
+    """Signed in and past the second factor (django-otp adds `is_verified` to the user)."""
+    return request.user.is_authenticated and bool(getattr(request.user, "is_verified", lambda: False)())
+
+
+# --- where to go after signing in --------------------------------------------------------
+
+
+def _local(request: HttpRequest, candidate: str) -> str:
+    """`candidate` when it is an address on this site, else ''."""
+    allowed = url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return candidate if candidate and allowed else ""
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """The `next` address from the query or form, only when it is a local page of this site."""
+    return _local(request, request.POST.get(NEXT) or request.GET.get(NEXT) or "")
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    url = reverse(url_name)
+    return f"{url}?{urlencode({NEXT: next_url})}" if next_url else url
+
+
+def _after_sign_in(next_url: str) -> HttpResponseRedirect:
+    return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+
+
+# --- sign-in --------------------------------------------------------------------------------
+
+
+@public
+@sensitive_post_parameters("password")
+@never_cache
+def login(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    if _verified(request):
+        return _after_sign_in(next_url)
+    form = LoginForm(request, data=request.POST if request.method == "POST" else None)
+    if form.is_valid() and form.user is not None:
+        # Rotates the session key: nothing fixed before sign-in survives it.
+        auth_login(request, form.user)
+        return redirect(_with_next("accounts:second_factor", next_url))
+    # After the fifth failure AxesMiddleware swaps this response for `locked_out`.
+    return render(request, "accounts/login.html", {"form": form, "next": next_url})
+
+
+def _confirmed_device(user: Any) -> TOTPDevice | None:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).order_by("pk").first()
+
+
+def _is_locked(request: HttpRequest, user: Any) -> bool:
+    return bool(AxesProxyHandler.is_locked(request, credentials={"username": user.email}))
+
+
+def _second_factor_failed(request: HttpRequest, user: Any) -> None:
+    # Counted by axes like a wrong password: five wrong codes lock the account, and then
+    # AxesMiddleware answers with `locked_out`, which signs this half-signed-in session out.
+    user_login_failed.send(
+        sender=__name__,
+        credentials={"username": user.email, "masip_reason": "wrong or reused second-factor code"},
+        request=request,
+    )
+
+
+def _complete_sign_in(request: HttpRequest, device: TOTPDevice, *, enrolled: bool) -> None:
+    user = _user(request)
+    django_otp.login(request, device)
+    request.session.cycle_key()
+    first = Membership.objects.active().filter(user_id=user.pk).order_by("unit__name", "role").first()
+    request.session[CurrentMembershipMiddleware.SESSION_KEY] = first.unit_id if first else None
+    axes_reset(username=user.email)  # a full sign-in clears earlier wrong codes
+    audit_record(
+        action=AuditAction.LOGIN,
+        actor=user,
+        request=request,
+        unit=first.unit if first else None,
+        detail={"step": "second_factor", "enrolled": enrolled},
+    )
+
+
+def _half_signed_in(request: HttpRequest, next_url: str) -> HttpResponse | None:
+    """Where to send someone who should not be on a second-factor page, if anywhere."""
+    if not request.user.is_authenticated:
+        return redirect(_with_next("accounts:login", next_url))
+    if _verified(request):
+        return _after_sign_in(next_url)
+    user = _user(request)
+    if _is_locked(request, user):
+        return locked_out(request, None, {"username": user.email})
+    return None
+
+
+@public
+@never_cache
+def second_factor(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    elsewhere = _half_signed_in(request, next_url)
+    if elsewhere is not None:
+        return elsewhere
+    user = _user(request)
+    device = _confirmed_device(user)
+    if device is None:
+        return redirect(_with_next("accounts:enrol", next_url))
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        # django-otp refuses a code already used (last_t) and throttles repeated failures.
+        verified = django_otp.verify_token(user, device.persistent_id, form.cleaned_data["code"])
+        if verified is not None:
+            _complete_sign_in(request, verified, enrolled=False)
+            return _after_sign_in(next_url)
+        _second_factor_failed(request, user)
+        form.add_error("code", WRONG_CODE)
+    return render(request, "accounts/second_factor.html", {"form": form, "next": next_url})
+
+
+def _grouped_secret(device: TOTPDevice) -> str:
+    secret = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+
+
+@public
+@never_cache
+def enrol(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request)
+    elsewhere = _half_signed_in(request, next_url)
+    if elsewhere is not None:
+        return elsewhere
+    user = _user(request)
+    if _confirmed_device(user) is not None:
+        messages.info(request, "You have already set up an authenticator app. Enter the code it shows.")
+        return redirect(_with_next("accounts:second_factor", next_url))
+    # Reuse the pending secret so that reloading the page does not break an app already set up.
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        verified = django_otp.verify_token(user, device.persistent_id, form.cleaned_data["code"])
+        if verified is not None:
+            services.totp_device_confirm(device=verified, actor=user, request=request)
+            _complete_sign_in(request, verified, enrolled=True)
+            messages.success(request, "Your authenticator app is set up. You will need it every time you sign in.")
+            return _after_sign_in(next_url)
+        _second_factor_failed(request, user)
+        form.add_error("code", WRONG_CODE)
+    context = {
+        "form": form,
+        "next": next_url,
+        "qr_code": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2),
+        "secret": _grouped_secret(device),
+    }
+    return render(request, "accounts/enrol.html", context)
+
+
+def locked_out(
+    request: HttpRequest, original_response: HttpResponse | None = None, credentials: dict[str, Any] | None = None
+) -> HttpResponse:
+    """django-axes' AXES_LOCKOUT_CALLABLE (axes 8 calls it with these three arguments)."""
+    username = str((credentials or {}).get("username") or "").strip().lower()
+    known = User.objects.filter(email=username).first() if username else None
+    audit_record(
+        action=AuditAction.LOCKED_OUT,
+        actor=None,
+        request=request,
+        object_type="accounts.user" if known else "",
+        object_id=known.pk if known else None,
+        detail={"path": request.path[:300]},
+    )
+    if request.user.is_authenticated:
+        # Locked during the second-factor step: the password half of the sign-in ends too.
+        auth_logout(request)
+    response = render(request, "accounts/locked_out.html", {"message": LOCKED_OUT_MESSAGE}, status=429)
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
+
+
+# --- signing out, profile, current unit ---------------------------------------------------
+
+
+@public
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    # Public, so that someone half-way through signing in can abandon it. logout() is audited
+    # by the user_logged_out receiver.
+    auth_logout(request)
+    messages.info(request, "You have signed out.")
+    return redirect("accounts:login")
+
+
+@signed_in
+@require_POST
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    user = _user(request)
+    services.user_logout_everywhere(user=user, actor=user, request=request)
+    auth_logout(request)
+    messages.info(request, "You have been signed out on every device and browser.")
+    return redirect("accounts:login")
+
+
+@signed_in
+def profile(request: HttpRequest) -> HttpResponse:
+    memberships = Membership.objects.filter(user=_user(request)).select_related("unit", "granted_by")
+    return render(request, "accounts/profile.html", {"memberships": memberships})
+
+
+@signed_in
+@require_POST
+def switch_unit(request: HttpRequest) -> HttpResponse:
+    units = {str(unit.pk): unit for unit in selectors.active_units_of(request.user)}
+    chosen = units.get(request.POST.get("unit", ""))
+    if chosen is None:
+        messages.error(request, "You can only work in a unit where you have an active role. Choose one of yours.")
+        return redirect("accounts:profile")
+    request.session[CurrentMembershipMiddleware.SESSION_KEY] = chosen.pk
+    messages.success(request, f"You are now working in {chosen}.")
+    # Back to the page the switch was made on (the header form is on every page).
+    back = _safe_next(request) or _local(request, request.headers.get("referer", ""))
+    return redirect(back or "home")
+
+
+# --- member administration ---------------------------------------------------------------
+
+
+def _site_url(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+@requires_capability(Capability.MANAGE_MEMBERS)
+def members(request: HttpRequest) -> HttpResponse:
+    memberships = list(selectors.memberships_managed_by(request.user).order_by("unit__name", "user__full_name"))
+    locked = selectors.locked_out_emails({m.user.email for m in memberships})
+    context = {
+        "memberships": memberships,
+        "locked": locked,
+        "invitations": list(selectors.open_invitations_for(request.user)),
+        "may_manage_accounts": selectors.principal_can(request.user, Capability.MANAGE_ACCOUNTS),
+    }
+    return render(request, "accounts/members.html", context)
+
+
+@requires_capability(Capability.MANAGE_MEMBERS)
+@never_cache  # the answer carries the invitation link
+def invite(request: HttpRequest) -> HttpResponse:
+    unit_ids = selectors.manageable_unit_ids(request.user)
+    form = InvitationForm(request.POST if request.method == "POST" else None, actor=request.user, unit_ids=unit_ids)
+    if form.is_valid():
+        try:
+            issued = services.membership_invite(
+                actor=_user(request),
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                agency=form.cleaned_data["agency"],
+                unit=form.cleaned_data["unit"],
+                role=form.cleaned_data["role"],
+                site_url=_site_url(request),
+                request=request,
+            )
+        except services.AccountAdminError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            # The link is shown here once; only its hash is stored.
+            return render(request, "accounts/invitation_sent.html", {"issued": issued})
+    return render(request, "accounts/invite.html", {"form": form})
+
+
+@public
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
+    found = services.invitation_for_token(token)
+    if found is None:
+        # Not the token itself: the log is not a place to keep even a dead secret.
+        audit_record(action=AuditAction.DENIED, request=request, detail={"reason": "invitation link not valid"})
+        return render(
+            request, "accounts/invitation_invalid.html", {"message": services.INVITATION_NOT_VALID}, status=404
+        )
+    invitation, existing = found
+    needs_password = services.needs_password(existing)
+    data = request.POST if request.method == "POST" else None
+    # Someone who already has a password only confirms: their form has no fields.
+    form = AcceptInvitationForm(data, invitation=invitation) if needs_password else forms.Form(data)
+    if form.is_valid():
+        try:
+            accepted = services.invitation_accept(
+                token=token,
+                full_name=form.cleaned_data.get("full_name", ""),
+                password=form.cleaned_data.get("password1"),
+                request=request,
+            )
+        except services.AccountAdminError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            if request.user.is_authenticated and request.user.pk != accepted.user.pk:
+                auth_logout(request)
+            messages.success(
+                request,
+                f"You now have the role {accepted.membership.get_role_display()} in {accepted.membership.unit}. "
+                "Sign in to carry on"
+                + (": you will set up an authenticator app first." if accepted.new_account else "."),
+            )
+            return redirect("accounts:login")
+    context = {"form": form, "invitation": invitation, "needs_password": needs_password}
+    return render(request, "accounts/accept_invitation.html", context)
+
+
+def _managed_membership(request: HttpRequest, membership_id: int) -> Membership:
+    return get_visible_or_404(
+        selectors.memberships_managed_by(request.user), membership_id, user=request.user, request=request
+    )
+
+
+def _run(request: HttpRequest, action: Any, success: str) -> HttpResponse | None:
+    """Call a service; on success add `success` and go back to the members page."""
+    try:
+        action()
+    except services.AccountAdminError as refusal:
+        messages.error(request, str(refusal))
+        return None
+    messages.success(request, success)
+    return redirect("accounts:members")
+
+
+@requires_capability(Capability.MANAGE_MEMBERS)
+def membership_change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _managed_membership(request, membership_id)
+    form = ChangeRoleForm(request.POST if request.method == "POST" else None, actor=request.user, membership=membership)
+    if form.is_valid():
+        role = form.cleaned_data["role"]
+        done = _run(
+            request,
+            lambda: services.membership_change_role(
+                membership=membership,
+                role=role,
+                actor=_user(request),
+                request=request,
+            ),
+            f"{membership.user} is now {Role(role).label} in {membership.unit}.",
+        )
+        if done is not None:
+            return done
+    return render(request, "accounts/membership_change_role.html", {"form": form, "membership": membership})
+
+
+@requires_capability(Capability.MANAGE_MEMBERS)
+def membership_suspend(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _managed_membership(request, membership_id)
+    if request.method == "POST":
+        done = _run(
+            request,
+            lambda: services.membership_suspend(
+                membership=membership,
+                actor=_user(request),
+                request=request,
+            ),
+            f"{membership.user}'s role as {membership.get_role_display()} in {membership.unit} is suspended.",
+        )
+        if done is not None:
+            return done
+    context = {"membership": membership, "suspending": True, "already": membership.status == MembershipStatus.SUSPENDED}
+    return render(request, "accounts/membership_confirm.html", context)
+
+
+@requires_capability(Capability.MANAGE_MEMBERS)
+def membership_reinstate(request: HttpRequest, membership_id: int) -> HttpResponse:
+    membership = _managed_membership(request, membership_id)
+    if request.method == "POST":
+        done = _run(
+            request,
+            lambda: services.membership_reinstate(
+                membership=membership,
+                actor=_user(request),
+                request=request,
+            ),
+            f"{membership.user}'s role as {membership.get_role_display()} in {membership.unit} is active again.",
+        )
+        if done is not None:
+            return done
+    context = {"membership": membership, "suspending": False, "already": membership.status == MembershipStatus.ACTIVE}
+    return render(request, "accounts/membership_confirm.html", context)
+
+
+@requires_capability(Capability.MANAGE_ACCOUNTS)
+def user_suspend(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = get_visible_or_404(
+        selectors.users_managed_by(request.user, Capability.MANAGE_ACCOUNTS),
+        user_id,
+        user=request.user,
+        request=request,
+    )
+    if request.method == "POST":
+        done = _run(
+            request,
+            lambda: services.user_suspend(user=target, actor=_user(request), request=request),
+            f"{target}'s account is suspended and every session they had is ended.",
+        )
+        if done is not None:
+            return done
+    return render(request, "accounts/user_suspend.html", {"target": target})
+
+
+@requires_capability(Capability.MANAGE_MEMBERS)
+def unlock(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = get_visible_or_404(selectors.users_managed_by(request.user), user_id, user=request.user, request=request)
+    if request.method == "POST":
+        done = _run(
+            request,
+            lambda: services.user_unlock(user=target, actor=_user(request), request=request),
+            f"{target} can sign in again.",
+        )
+        if done is not None:
+            return done
+    locked = target.email in selectors.locked_out_emails([target.email])
+    return render(request, "accounts/unlock.html", {"target": target, "locked": locked})

@@ -1,0 +1,679 @@
+"""The demo unit: a synthetic stalking unit in its first ten months, for trying masip out.
+
+Shaped on the Cheshire unit's first ten months (docs: /work/shared/DOMAIN.md §1): 260
+referrals, 83 taken on for unit risk management, 177 left with partners under unit advice.
+Every name, address and note is made up from the small lists below; phone numbers are in
+Ofcom's drama range and email addresses on example.com, so none can reach a real person.
+
+The data follows from the seed, so two runs with one seed describe the same unit. The
+second-factor secrets do not: they come from `secrets`, because a code derived from a
+published seed would be no second factor at all.
+
+Only ever loaded under demo settings (`settings.MASIP_DEMO`); the commands refuse otherwise.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import secrets
+import time
+from base64 import b32encode
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from itertools import count
+from typing import TypeVar
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from masip.access.models import CaseRole, CaseTeamMember
+from masip.access.policy import Compartment
+from masip.accounts.models import Agency, AgencyKind, Membership, Role, Unit, User
+from masip.audit.models import AuditAction
+from masip.audit.services import audit_record
+from masip.cases.models import Case, CaseNote, CaseParticipant, CaseStatus, ParticipantRole, RiskLevel
+from masip.core.models import TimeStampedModel
+from masip.people.models import Person
+from masip.referrals.models import Referral, ReferralStatus, TriageDecision
+
+UNIT_NAME = "Northshire Integrated Stalking Unit"
+UNIT_CODE = "NSU"
+DEMO_DOMAIN = "demo.masip.test"
+# Published on purpose: the demo holds only synthetic data, and both commands refuse to run
+# outside demo settings, so this password can never open a real deployment.
+DEMO_PASSWORD = "northshire-demo-2026"  # noqa: S105
+DEFAULT_SEED = 2026
+
+REFERRALS = 260
+ACCEPTED = 83
+MONTHS = 10
+_SPAN_DAYS = 304  # ten months
+_QUIET_DAYS = 7  # the last referral arrives a week ago, so every decision is already made
+
+
+_Stamped = TypeVar("_Stamped", bound=TimeStampedModel)
+
+
+class DemoError(Exception):
+    """The demo cannot do what was asked; the message says why and what to do instead."""
+
+
+def demo_enabled() -> bool:
+    return bool(getattr(settings, "MASIP_DEMO", False))
+
+
+def require_demo_settings(command: str) -> None:
+    if not demo_enabled():
+        raise DemoError(
+            f"`{command}` only runs under demo settings (MASIP_DEMO is not set), because it publishes "
+            "passwords and second-factor codes. Use `make demo`, or DJANGO_SETTINGS_MODULE=masip.settings.dev."
+        )
+
+
+# --- Who is in the unit -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgencySpec:
+    key: str
+    name: str
+    kind: AgencyKind
+    referral_share: float  # of the unit's referrals; most come from the police
+
+
+AGENCIES = (
+    AgencySpec("police", "Northshire Police", AgencyKind.POLICE, 0.60),
+    AgencySpec("advocacy", "Northshire Stalking Advocacy Service", AgencyKind.ADVOCACY, 0.13),
+    AgencySpec("nhs", "Northshire and Vale NHS Foundation Trust", AgencyKind.NHS, 0.11),
+    AgencySpec("council", "Northshire County Council", AgencyKind.LOCAL_AUTHORITY, 0.10),
+    AgencySpec("probation", "Probation Service, Northshire", AgencyKind.PROBATION, 0.06),
+)
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    local_part: str
+    full_name: str
+    agency: str
+    job_title: str
+    role: Role
+
+
+# One account that can sign in for every role (a test checks none is missing).
+SIGN_IN_USERS = (
+    StaffSpec("manager", "Helen Marsh", "police", "Detective Inspector, unit manager", Role.UNIT_MANAGER),
+    StaffSpec("investigator", "Sam Okafor", "police", "Detective Constable", Role.POLICE_INVESTIGATOR),
+    StaffSpec("clinician", "Dr Priya Nair", "nhs", "Forensic psychologist", Role.CLINICIAN),
+    StaffSpec("outreach", "Jo Whitfield", "nhs", "Mental health outreach worker", Role.OUTREACH_WORKER),
+    StaffSpec("advocate", "Aisha Rahman", "advocacy", "Independent stalking advocate (ISAC)", Role.STALKING_ADVOCATE),
+    StaffSpec("support", "Tom Baxter", "police", "Unit support officer", Role.SUPPORT_OFFICER),
+    StaffSpec("referrer", "Karen Doyle", "council", "Adult social care practitioner", Role.PARTNER_REFERRER),
+    StaffSpec("analyst", "Ravi Patel", "police", "Performance analyst", Role.ANALYST),
+    StaffSpec("trainer", "Megan Hughes", "advocacy", "Training lead", Role.TRAINER),
+    StaffSpec("admin", "Chris Lowe", "police", "Systems administrator", Role.SYSTEM_ADMINISTRATOR),
+)
+
+# Colleagues who share the caseload. They cannot sign in (no password, no second factor):
+# they exist so that each demo account is on some cases and not on others.
+COLLEAGUES = (
+    StaffSpec("lewis.grant", "Lewis Grant", "police", "Detective Constable", Role.POLICE_INVESTIGATOR),
+    StaffSpec("farah.ahmed", "Farah Ahmed", "police", "Detective Sergeant", Role.POLICE_INVESTIGATOR),
+    StaffSpec("piotr.kowalski", "Piotr Kowalski", "police", "Detective Constable", Role.POLICE_INVESTIGATOR),
+    StaffSpec("ama.osei", "Dr Ama Osei", "nhs", "Consultant forensic psychiatrist", Role.CLINICIAN),
+    StaffSpec("liam.brennan", "Liam Brennan", "nhs", "Forensic psychologist", Role.CLINICIAN),
+    StaffSpec(
+        "sophie.clarke", "Sophie Clarke", "advocacy", "Independent stalking advocate (ISAC)", Role.STALKING_ADVOCATE
+    ),
+    StaffSpec("nadia.begum", "Nadia Begum", "advocacy", "Independent stalking advocate (ISAC)", Role.STALKING_ADVOCATE),
+    StaffSpec("dylan.evans", "Dylan Evans", "nhs", "Outreach worker", Role.OUTREACH_WORKER),
+    StaffSpec("grace.mensah", "Grace Mensah", "nhs", "Outreach worker", Role.OUTREACH_WORKER),
+)
+
+
+def demo_email(local_part: str) -> str:
+    return f"{local_part}@{DEMO_DOMAIN}"
+
+
+SIGN_IN_EMAILS = frozenset(demo_email(spec.local_part) for spec in SIGN_IN_USERS)
+
+
+# --- Words the synthetic records are made of -----------------------------------------------
+
+GIVEN_NAMES = (
+    "Amelia", "Olivia", "Isla", "Ava", "Emily", "Sophie", "Grace", "Chloe", "Lucy", "Hannah",
+    "Zara", "Leah", "Megan", "Rebecca", "Sarah", "Laura", "Aisha", "Maya", "Niamh", "Ella",
+    "Jack", "Oliver", "Harry", "George", "Noah", "Daniel", "James", "Ryan", "Adam", "Tom",
+    "Mohammed", "Kieran", "Callum", "Luke", "Jamie", "Marek", "Connor", "Ethan", "Ben", "Sean",
+)  # fmt: skip
+FAMILY_NAMES = (
+    "Smith", "Jones", "Taylor", "Brown", "Williams", "Wilson", "Johnson", "Davies", "Patel", "Robinson",
+    "Wright", "Thompson", "Evans", "Walker", "White", "Roberts", "Green", "Hall", "Wood", "Jackson",
+    "Clarke", "Khan", "Hughes", "Edwards", "Lewis", "Harris", "Martin", "Cooper", "Hill", "Ward",
+    "Morris", "Turner", "Ali", "Nowak", "Kelly", "Murphy", "Baker", "Price", "Bennett", "Shaw",
+)  # fmt: skip
+STREETS = (
+    "Mill Lane", "Station Road", "Church Street", "Victoria Road", "Park Avenue", "Oak Close",
+    "Bridge Street", "Meadow Way", "Queen Street", "Orchard Drive", "Chapel Row", "Windmill Hill",
+)  # fmt: skip
+TOWNS = ("Northam", "Eastbridge", "Kelby", "Marston Vale", "Holloway Cross", "Sandford")
+
+RELATIONSHIPS = (
+    ("Former partner", 0.50),
+    ("Acquaintance", 0.18),
+    ("Stranger", 0.12),
+    ("Work colleague", 0.08),
+    ("Neighbour", 0.07),
+    ("Family member", 0.05),
+)
+BEHAVIOURS = (
+    "repeated unwanted calls and messages",
+    "turning up at the victim's home and workplace",
+    "messages from new accounts each time one is blocked",
+    "loitering outside the victim's children's school",
+    "gifts and letters left on the victim's car",
+    "posting about the victim on social media",
+    "contacting the victim's friends and family to find her",
+    "a tracking device found on the victim's car",
+    "threats to harm the victim's new partner",
+    "damage to the victim's property",
+)
+CONTEXTS = (
+    "The victim is very frightened and has changed her routine.",
+    "The behaviour has escalated since the end of the relationship.",
+    "Earlier police warnings have not stopped the contact.",
+    "The victim reports at least weekly incidents over several months.",
+    "The victim has moved once already; the contact resumed within weeks.",
+)
+
+NOTES: dict[str, tuple[str, ...]] = {
+    Compartment.TEAM: (
+        "Accepted at triage for unit risk management; case team allocated.",
+        "Discussed at the weekly case review; safety plan actions agreed and owners named.",
+        "Victim reports new messages since the last contact; screenshots passed to the investigator.",
+        "Review date set; risk level confirmed by the team.",
+    ),
+    Compartment.POLICE: (
+        "Suspect interviewed under caution; released on bail with a no-contact condition.",
+        "Digital evidence request sent to the phone provider for the last three months.",
+        "Application for a Stalking Protection Order being prepared with the force solicitor.",
+        "Breach of bail conditions reported; suspect arrested and remanded overnight.",
+    ),
+    Compartment.HEALTH: (
+        "Initial consultation with the perpetrator's care coordinator; formulation in progress.",
+        "Perpetrator offered the eight-session intervention; attended the first session.",
+        "Clinical risk formulation shared with the team as a summary; full notes held here.",
+    ),
+    Compartment.ADVOCACY: (
+        "Victim says she is afraid to leave the house in the evenings and is not sleeping.",
+        "Victim asked that her employer is not contacted; agreed, and recorded here only.",
+        "Victim is thinking about moving out of the area and wants this kept from the wider team for now.",
+    ),
+    Compartment.VICTIM_CONTACT: (
+        "Victim prefers contact by text on her safe number, after 6pm only.",
+        "Victim is staying with her sister for now; do not send letters to her home address.",
+    ),
+}
+
+
+# --- The generator --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    referrals: int
+    accepted: int
+    partner_managed: int
+    cases: int
+    people: int
+    team_rows: int
+    notes: int
+    users: int
+    referrals_by_source: dict[str, int]
+
+    def as_detail(self) -> dict[str, object]:
+        return {
+            "referrals": self.referrals,
+            "accepted": self.accepted,
+            "partner_managed": self.partner_managed,
+            "cases": self.cases,
+            "people": self.people,
+            "team_rows": self.team_rows,
+            "notes": self.notes,
+            "users": self.users,
+            "referrals_by_source": self.referrals_by_source,
+        }
+
+
+def demo_unit() -> Unit | None:
+    return Unit.objects.filter(code=UNIT_CODE).first()
+
+
+def demo_unit_create(*, seed: int = DEFAULT_SEED) -> DemoSummary:
+    """Create the demo unit, its staff and ten months of referrals and cases, from `seed`.
+
+    Guarantees: everything is written in one transaction with a single `admin` audit event
+    holding the counts (no values), or nothing is written; the same seed gives the same
+    referrals, cases, people, teams and notes (dates are relative to today); each sign-in
+    account has a confirmed TOTP device. Raises DemoError outside demo settings or when the
+    demo unit already exists.
+    """
+    require_demo_settings("demo_unit")
+    with transaction.atomic():
+        if demo_unit() is not None:
+            raise DemoError(f"The demo unit {UNIT_CODE} already exists.")
+        # A seeded generator on purpose: the demo must come out the same for the same seed.
+        return _Builder(random.Random(seed), now=timezone.now()).build(seed)  # noqa: S311
+
+
+class _Builder:
+    def __init__(self, rng: random.Random, *, now: datetime) -> None:
+        self.rng = rng
+        self.now = now
+        self.start = (now - timedelta(days=_SPAN_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
+        self.written_at: dict[int, datetime] = {}  # id(record) -> when it was really written
+
+    def build(self, seed: int) -> DemoSummary:
+        agencies = self._agencies()
+        unit = Unit.objects.create(name=UNIT_NAME, code=UNIT_CODE, lead_agency=agencies["police"])
+        staff = self._staff(unit, agencies)
+        plans = self._referral_plan(agencies)
+        cases, people, participants, team, notes = self._cases(unit, agencies, staff, plans)
+        referrals = self._referrals(unit, staff, plans, cases)
+
+        Case.objects.bulk_create(cases)
+        Person.objects.bulk_create(people)
+        CaseParticipant.objects.bulk_create(participants)
+        CaseTeamMember.objects.bulk_create(team)
+        CaseNote.objects.bulk_create(notes)
+        Referral.objects.bulk_create(referrals)
+        # auto_now_add stamps "now" on insert; put back the dates the records really carry.
+        stamps = ["created_at", "updated_at"]
+        Case.objects.bulk_update(self._restamped(cases), stamps, batch_size=500)
+        Person.objects.bulk_update(self._restamped(people), stamps, batch_size=500)
+        CaseNote.objects.bulk_update(self._restamped(notes), stamps, batch_size=500)
+        Referral.objects.bulk_update(self._restamped(referrals), stamps, batch_size=500)
+
+        by_source = Counter(r.source_agency.name for r in referrals)
+        summary = DemoSummary(
+            referrals=len(referrals),
+            accepted=sum(r.decision == TriageDecision.ACCEPTED for r in referrals),
+            partner_managed=sum(r.decision == TriageDecision.PARTNER_MANAGED for r in referrals),
+            cases=len(cases),
+            people=len(people),
+            team_rows=len(team),
+            notes=len(notes),
+            users=len(staff),
+            referrals_by_source=dict(sorted(by_source.items(), key=lambda item: -item[1])),
+        )
+        audit_record(
+            action=AuditAction.ADMIN,
+            actor=None,
+            unit=unit,
+            obj=unit,
+            detail={"event": "demo unit loaded", "command": "demo_unit", "seed": seed, **summary.as_detail()},
+        )
+        return summary
+
+    def _restamped(self, rows: list[_Stamped]) -> list[_Stamped]:
+        for row in rows:
+            row.created_at = row.updated_at = self.written_at[id(row)]
+        return rows
+
+    # Agencies and staff ------------------------------------------------------------------
+
+    def _agencies(self) -> dict[str, Agency]:
+        return {
+            spec.key: Agency.objects.get_or_create(name=spec.name, defaults={"kind": spec.kind})[0] for spec in AGENCIES
+        }
+
+    def _staff(self, unit: Unit, agencies: dict[str, Agency]) -> dict[str, User]:
+        # One hash for all: argon2 is slow on purpose, and every demo account shares the password.
+        password = make_password(DEMO_PASSWORD)
+        joined = self.start - timedelta(days=14)
+        users = [
+            User(
+                email=demo_email(spec.local_part),
+                full_name=spec.full_name,
+                agency=agencies[spec.agency],
+                job_title=spec.job_title,
+                password=password if spec in SIGN_IN_USERS else make_password(None),
+                date_joined=joined,
+            )
+            for spec in (*SIGN_IN_USERS, *COLLEAGUES)
+        ]
+        User.objects.bulk_create(users)
+        by_email = {user.email: user for user in users}
+        admin = by_email[demo_email("admin")]
+        Membership.objects.bulk_create(
+            Membership(
+                user=by_email[demo_email(spec.local_part)],
+                unit=unit,
+                role=spec.role,
+                granted_by=None if spec.role == Role.SYSTEM_ADMINISTRATOR else admin,
+            )
+            for spec in (*SIGN_IN_USERS, *COLLEAGUES)
+        )
+        TOTPDevice.objects.bulk_create(
+            TOTPDevice(
+                user=by_email[demo_email(spec.local_part)],
+                name="Demo authenticator",
+                key=secrets.token_hex(20),
+                confirmed=True,
+            )
+            for spec in SIGN_IN_USERS
+        )
+        return by_email
+
+    # Referrals and decisions -----------------------------------------------------------------
+
+    def _referral_plan(self, agencies: dict[str, Agency]) -> list[_Planned]:
+        rng = self.rng
+        sources = [agencies[key] for key, n in _apportion(REFERRALS, AGENCIES) for _ in range(n)]
+        rng.shuffle(sources)
+        accepted = set(rng.sample(range(REFERRALS), ACCEPTED))
+        span = _SPAN_DAYS - _QUIET_DAYS
+        plans = []
+        for i, source in enumerate(sources):
+            # Half uniform, half rising: a new unit's referrals grow as partners learn of it.
+            offset = span * (rng.random() if rng.random() < 0.5 else math.sqrt(rng.random()))
+            received = self.start + timedelta(days=offset)
+            received = received.replace(hour=rng.randint(8, 17), minute=rng.randrange(60))
+            decided = received + timedelta(days=rng.choice((1, 1, 2, 2, 3, 3, 4, 5, 6)), hours=rng.randint(1, 6))
+            plans.append(_Planned(source=source, received=received, decided=decided, accepted=i in accepted))
+        plans.sort(key=lambda plan: plan.received)
+        return plans
+
+    def _referrals(
+        self, unit: Unit, staff: dict[str, User], plans: list[_Planned], cases: list[Case]
+    ) -> list[Referral]:
+        rng = self.rng
+        referrer, support = staff[demo_email("referrer")], staff[demo_email("support")]
+        case_for = iter(cases)  # cases were made in the order of their accepted referrals
+        numbers = _YearCounter()
+        referrals = []
+        for plan in plans:
+            own = plan.source.kind == AgencyKind.LOCAL_AUTHORITY  # the demo referrer's agency
+            referral = Referral(
+                unit=unit,
+                reference=f"{UNIT_CODE}-REF-{plan.received.year}-{numbers.next(plan.received.year):04d}",
+                source_agency=plan.source,
+                referred_by=referrer if own else None,
+                created_by=referrer if own else support,
+                external_reference=f"NP-{rng.randint(100000, 999999)}" if plan.source.kind == AgencyKind.POLICE else "",
+                received_at=plan.received,
+                status=ReferralStatus.DECIDED,
+                decision=TriageDecision.ACCEPTED if plan.accepted else TriageDecision.PARTNER_MANAGED,
+                decided_at=plan.decided,
+                case=next(case_for) if plan.accepted else None,
+                summary=_describe(rng),
+            )
+            self.written_at[id(referral)] = plan.received
+            referrals.append(referral)
+        return referrals
+
+    # Cases ---------------------------------------------------------------------------------
+
+    def _cases(
+        self, unit: Unit, agencies: dict[str, Agency], staff: dict[str, User], plans: list[_Planned]
+    ) -> tuple[list[Case], list[Person], list[CaseParticipant], list[CaseTeamMember], list[CaseNote]]:
+        rng = self.rng
+        manager = staff[demo_email("manager")]
+        pools = {
+            role: [staff[demo_email(s.local_part)] for s in (*SIGN_IN_USERS, *COLLEAGUES) if s.role == role]
+            for role in (Role.POLICE_INVESTIGATOR, Role.CLINICIAN, Role.STALKING_ADVOCATE, Role.OUTREACH_WORKER)
+        }
+        # Rotas hand cases round each pool in shuffled turns: everyone gets a share, nobody gets all.
+        investigators = _rota(rng, pools[Role.POLICE_INVESTIGATOR])
+        clinicians = _rota(rng, pools[Role.CLINICIAN])
+        advocates = _rota(rng, pools[Role.STALKING_ADVOCATE])
+        outreach = _rota(rng, pools[Role.OUTREACH_WORKER])
+        support = staff[demo_email("support")]
+
+        cases: list[Case] = []
+        people: list[Person] = []
+        participants: list[CaseParticipant] = []
+        team: list[CaseTeamMember] = []
+        notes: list[CaseNote] = []
+        numbers = _YearCounter()
+        for plan in (p for p in plans if p.accepted):
+            opened = plan.decided
+            age_days = (self.now - opened).days
+            status, closed = self._status(opened, age_days)
+            case = Case(
+                unit=unit,
+                reference=f"{UNIT_CODE}-{opened.year}-{numbers.next(opened.year):04d}",
+                status=status,
+                risk_level=_weighted(rng, ((RiskLevel.HIGH, 0.3), (RiskLevel.MODERATE, 0.45), (RiskLevel.LOW, 0.25))),
+                lead_agency=agencies["police"],
+                opened_at=opened,
+                closed_at=closed,
+                summary=_describe(rng),
+                created_by=manager,
+            )
+            self.written_at[id(case)] = opened
+            cases.append(case)
+
+            victim, suspect, suspect_role = self._people(unit, opened, manager)
+            people += [victim, suspect]
+            participants += [
+                CaseParticipant(case=case, person=victim, role=ParticipantRole.VICTIM, created_by=manager),
+                CaseParticipant(case=case, person=suspect, role=suspect_role, created_by=manager),
+            ]
+
+            members: dict[str, User] = {Compartment.POLICE: next(investigators)}
+            roles = [(members[Compartment.POLICE], CaseRole.LEAD_INVESTIGATOR)]
+            if rng.random() < 0.9:  # most victims take up an advocate
+                members[Compartment.ADVOCACY] = next(advocates)
+                roles.append((members[Compartment.ADVOCACY], CaseRole.ADVOCATE))
+            if suspect.given_name and rng.random() < 0.5:  # a known perpetrator may be offered treatment
+                members[Compartment.HEALTH] = next(clinicians)
+                roles.append((members[Compartment.HEALTH], CaseRole.LEAD_CLINICIAN))
+            if rng.random() < 0.5:
+                roles.append((next(outreach), CaseRole.OUTREACH_WORKER))
+            if rng.random() < 0.3:
+                roles.append((support, CaseRole.SUPPORT))
+            team += [
+                CaseTeamMember(
+                    case=case,
+                    user=user,
+                    role_on_case=role,
+                    granted_by=manager,
+                    purpose="Allocated at triage",
+                    since=opened,
+                )
+                for user, role in roles
+            ]
+            notes += self._notes(case, manager, members, [user for user, _ in roles], closed or self.now)
+        return cases, people, participants, team, notes
+
+    def _status(self, opened: datetime, age_days: int) -> tuple[CaseStatus, datetime | None]:
+        rng = self.rng
+        if age_days > 120 and rng.random() < 0.35:
+            closed = opened + timedelta(days=rng.randint(60, age_days - 14))
+            return CaseStatus.CLOSED, closed
+        if age_days < 10:
+            return CaseStatus.OPEN, None
+        return (CaseStatus.UNDER_REVIEW if rng.random() < 0.2 else CaseStatus.ACTIVE), None
+
+    def _people(self, unit: Unit, opened: datetime, author: User) -> tuple[Person, Person, ParticipantRole]:
+        rng = self.rng
+        given, family = rng.choice(GIVEN_NAMES[:20]), rng.choice(FAMILY_NAMES)
+        victim = Person(
+            unit=unit,
+            given_name=given,
+            family_name=family,
+            date_of_birth=_birth_date(rng, opened, 18, 65),
+            address=f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {rng.choice(TOWNS)}, {_postcode(rng)}",
+            # Ofcom's drama range and example.com: these can never reach a real person.
+            phone=f"07700 900{rng.randint(0, 999):03d}",
+            email=f"{given}.{family}{rng.randint(1, 99)}@example.com".lower(),
+            created_by=author,
+        )
+        roll = rng.random()
+        if roll < 0.15:  # the stalker is not yet identified; victims are supported all the same
+            suspect = Person(unit=unit, created_by=author)
+            role = ParticipantRole.SUSPECT
+        else:
+            suspect = Person(
+                unit=unit,
+                given_name=rng.choice(GIVEN_NAMES[20:] if rng.random() < 0.85 else GIVEN_NAMES[:20]),
+                family_name=rng.choice(FAMILY_NAMES),
+                date_of_birth=_birth_date(rng, opened, 18, 70),
+                created_by=author,
+            )
+            role = ParticipantRole.PERPETRATOR if roll < 0.7 else ParticipantRole.SUSPECT
+        for person in (victim, suspect):
+            self.written_at[id(person)] = opened
+        return victim, suspect, role
+
+    def _notes(
+        self, case: Case, manager: User, members: dict[str, User], team: Sequence[User], until: datetime
+    ) -> list[CaseNote]:
+        rng = self.rng
+        written = [(Compartment.TEAM, manager, NOTES[Compartment.TEAM][0])]
+        written.append((Compartment.POLICE, members[Compartment.POLICE], rng.choice(NOTES[Compartment.POLICE])))
+        for compartment in (Compartment.HEALTH, Compartment.ADVOCACY):
+            if compartment in members:
+                written.append((compartment, members[compartment], rng.choice(NOTES[compartment])))
+        if Compartment.ADVOCACY in members and rng.random() < 0.3:
+            contact = rng.choice(NOTES[Compartment.VICTIM_CONTACT])
+            written.append((Compartment.VICTIM_CONTACT, members[Compartment.ADVOCACY], contact))
+        if (until - case.opened_at).days > 21:
+            written.append((Compartment.TEAM, rng.choice(team), rng.choice(NOTES[Compartment.TEAM][1:])))
+        span = max((until - case.opened_at).total_seconds(), 3600.0)
+        notes = []
+        for step, (compartment, author, body) in enumerate(written):
+            # The triage note within the hour; the rest spread over the case's life, in order.
+            if step == 0:
+                at = case.opened_at + timedelta(minutes=rng.randint(5, 55))
+            else:
+                at = case.opened_at + timedelta(seconds=span * (step + rng.random()) / len(written))
+            note = CaseNote(case=case, compartment=compartment, body=body, created_by=author)
+            self.written_at[id(note)] = at
+            notes.append(note)
+        return notes
+
+
+@dataclass(frozen=True)
+class _Planned:
+    source: Agency
+    received: datetime
+    decided: datetime
+    accepted: bool
+
+
+class _YearCounter:
+    """Reference numbers restart each calendar year, as a unit's registers do."""
+
+    def __init__(self) -> None:
+        self._counters: dict[int, Iterator[int]] = {}
+
+    def next(self, year: int) -> int:
+        return next(self._counters.setdefault(year, count(1)))
+
+
+def _apportion(total: int, specs: Sequence[AgencySpec]) -> list[tuple[str, int]]:
+    """Whole counts in proportion to each share that add up to `total` (largest remainders)."""
+    exact = [(spec.key, total * spec.referral_share) for spec in specs]
+    counts = {key: int(share) for key, share in exact}
+    by_remainder = sorted(exact, key=lambda item: item[1] - int(item[1]), reverse=True)
+    for key, _ in by_remainder[: total - sum(counts.values())]:
+        counts[key] += 1
+    return list(counts.items())
+
+
+def _rota(rng: random.Random, members: Sequence[User]) -> Iterator[User]:
+    while True:
+        turn = list(members)
+        rng.shuffle(turn)
+        yield from turn
+
+
+def _weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
+    return rng.choices([value for value, _ in options], weights=[weight for _, weight in options])[0]
+
+
+def _describe(rng: random.Random) -> str:
+    relationship = _weighted(rng, RELATIONSHIPS)
+    first, second = rng.sample(BEHAVIOURS, 2)
+    return f"{relationship}: {first}, and {second}. {rng.choice(CONTEXTS)}"
+
+
+def _postcode(rng: random.Random) -> str:
+    # "NS" is no real postcode area, so no address here is anyone's.
+    letters = "ABDEFGHJLNPQRSTUWXYZ"
+    return f"NS{rng.randint(1, 9)} {rng.randint(1, 9)}{rng.choice(letters)}{rng.choice(letters)}"
+
+
+def _birth_date(rng: random.Random, at: datetime, youngest: int, oldest: int) -> date:
+    return at.date() - timedelta(days=rng.randint(youngest * 365, oldest * 365))
+
+
+# --- Signing in -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    full_name: str
+    role_label: str
+    totp_secret: str  # base32, as an authenticator app expects it
+
+
+def demo_logins() -> list[DemoLogin]:
+    """The sign-in accounts of the demo unit, in role order, with their TOTP secrets."""
+    devices = {
+        device.user.email: device
+        for device in TOTPDevice.objects.filter(user__email__in=SIGN_IN_EMAILS, confirmed=True).select_related("user")
+    }
+    logins = []
+    for spec in SIGN_IN_USERS:
+        device = devices.get(demo_email(spec.local_part))
+        if device is not None:
+            secret = b32encode(device.bin_key).decode()
+            logins.append(DemoLogin(device.user.email, device.user.full_name, spec.role.label, secret))
+    return logins
+
+
+def demo_caseload_example(email: str) -> tuple[int, int, str | None]:
+    """For the break-glass hint: the account's caseload size, the unit's case count, and one
+    case reference of the unit outside that caseload."""
+    unit = demo_unit()
+    if unit is None:
+        return 0, 0, None
+    # Direct queries, not visible_to: this is the demo's own report of what it created.
+    unit_cases = Case.objects.filter(unit=unit)
+    mine = CaseTeamMember.objects.filter(case__unit=unit, user__email=email).values("case_id")
+    outside = unit_cases.exclude(pk__in=mine).order_by("reference").values_list("reference", flat=True).first()
+    return unit_cases.filter(pk__in=mine).count(), unit_cases.count(), outside
+
+
+@dataclass(frozen=True)
+class DemoCode:
+    code: str
+    seconds_left: int
+
+
+def demo_code_for(email: str) -> DemoCode:
+    """The current TOTP code of a demo sign-in account. Raises DemoError outside demo settings,
+    or for any account that is not one of the demo's sign-in accounts."""
+    require_demo_settings("demo_code")
+    email = email.strip().lower()
+    device = TOTPDevice.objects.filter(user__email=email, confirmed=True).first() if email in SIGN_IN_EMAILS else None
+    if device is None:
+        raise DemoError(
+            f"{email} is not a demo account. demo_code only gives codes for the demo unit's sign-in accounts, "
+            f"such as {demo_email('manager')}; run `make demo` first if the demo unit is not loaded."
+        )
+    now = time.time()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = now
+    seconds_left = device.step - int(now - device.t0) % device.step
+    return DemoCode(code=f"{totp.token():0{device.digits}d}", seconds_left=seconds_left)

@@ -1,0 +1,159 @@
+"""The demo unit: the shape the README promises, loaded once, signed into with its second factor."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Max, Min
+from django.test import override_settings
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from masip.access.models import CaseTeamMember
+from masip.accounts.models import AgencyKind, Membership, Role, User
+from masip.audit.models import AuditAction, AuditEvent
+from masip.cases.models import Case, CaseNote, CaseParticipant, ParticipantRole
+from masip.core.demo import DEMO_PASSWORD, SIGN_IN_USERS, UNIT_CODE, demo_email
+from masip.referrals.models import Referral, TriageDecision
+
+pytestmark = pytest.mark.django_db
+
+
+def load(*args: str) -> str:
+    out = StringIO()
+    call_command("demo_unit", *args, stdout=out)
+    return out.getvalue()
+
+
+@pytest.fixture
+def demo() -> str:
+    return load("--seed", "7")
+
+
+def test_referrals_and_decisions_match_the_first_ten_months(demo):
+    referrals = Referral.objects.filter(unit__code=UNIT_CODE)
+    assert referrals.count() == 260
+    decisions = Counter(referrals.values_list("decision", flat=True))
+    assert decisions == {TriageDecision.ACCEPTED: 83, TriageDecision.PARTNER_MANAGED: 177}
+    assert not referrals.filter(decision=TriageDecision.ACCEPTED, case__isnull=True).exists()
+    assert not referrals.filter(decision=TriageDecision.PARTNER_MANAGED, case__isnull=False).exists()
+    assert Case.objects.filter(unit__code=UNIT_CODE).count() == 83
+
+    sources = Counter(referrals.values_list("source_agency__kind", flat=True))
+    assert sources.most_common(1)[0][0] == AgencyKind.POLICE
+    assert sources[AgencyKind.POLICE] > 260 / 2
+    for received, decided in referrals.values_list("received_at", "decided_at"):
+        assert timedelta(days=1) <= decided - received <= timedelta(days=7)
+    span = referrals.aggregate(first=Min("received_at"), last=Max("received_at"))
+    assert timedelta(days=270) <= span["last"] - span["first"] <= timedelta(days=304)
+
+
+def test_every_accepted_case_has_a_victim_and_a_perpetrator_or_suspect(demo):
+    roles_by_case: dict[object, set[str]] = {}
+    for case_id, role in CaseParticipant.objects.values_list("case_id", "role"):
+        roles_by_case.setdefault(case_id, set()).add(role)
+    assert len(roles_by_case) == 83
+    for roles in roles_by_case.values():
+        assert ParticipantRole.VICTIM in roles
+        assert roles & {ParticipantRole.PERPETRATOR, ParticipantRole.SUSPECT}
+    victim = CaseParticipant.objects.filter(role=ParticipantRole.VICTIM).select_related("person").first()
+    assert victim is not None
+    assert victim.person.phone.startswith("07700 900")  # decrypted: the drama range, nobody's real number
+    assert set(Case.objects.values_list("risk_level", flat=True)) >= {"high", "moderate", "low"}
+
+
+def test_one_user_for_every_role_each_with_a_confirmed_second_factor(demo):
+    assert {spec.role for spec in SIGN_IN_USERS} == set(Role)
+    for role in Role:
+        email = demo_email(next(spec.local_part for spec in SIGN_IN_USERS if spec.role == role))
+        user = User.objects.get(email=email)
+        assert Membership.objects.active().filter(user=user, unit__code=UNIT_CODE, role=role).exists()
+        assert TOTPDevice.objects.filter(user=user, confirmed=True).count() == 1
+        assert user.check_password(DEMO_PASSWORD)
+    assert DEMO_PASSWORD in demo
+    assert "manage.py demo_code manager@demo.masip.test" in demo
+
+
+def test_demo_users_are_on_some_cases_and_not_others_so_break_glass_can_be_tried(demo):
+    for local_part in ("investigator", "clinician", "advocate", "outreach", "support"):
+        mine = CaseTeamMember.objects.filter(user__email=demo_email(local_part)).values("case_id").distinct()
+        assert 0 < mine.count() < 83, local_part
+    notes = Counter(CaseNote.objects.values_list("compartment", flat=True))
+    assert set(notes) >= {"team", "police", "health", "advocacy"}
+
+
+def test_load_is_audited_once_with_counts_only(demo):
+    events = AuditEvent.objects.filter(action=AuditAction.ADMIN)
+    assert events.count() == 1
+    detail = events.get().detail
+    assert (detail["referrals"], detail["accepted"], detail["partner_managed"]) == (260, 83, 177)
+    assert "07700" not in str(detail)
+
+
+def test_second_run_changes_nothing_and_prints_the_sign_in_details_again(demo):
+    counts = (User.objects.count(), Referral.objects.count(), Case.objects.count(), AuditEvent.objects.count())
+    again = load()
+    assert "already loaded" in again
+    assert demo_email("manager") in again
+    assert DEMO_PASSWORD in again
+    assert (User.objects.count(), Referral.objects.count(), Case.objects.count(), AuditEvent.objects.count()) == counts
+
+
+def test_reset_is_refused_because_the_audit_log_is_append_only(demo):
+    with pytest.raises(CommandError, match="append-only"):
+        load("--reset")
+    assert Case.objects.count() == 83
+
+
+def _snapshot() -> list[tuple[object, ...]]:
+    """What a user would recognise of a unit: its cases, their people, teams and wording."""
+    rows = []
+    for case in Case.objects.order_by("reference").prefetch_related("participants__person", "team__user"):
+        people = sorted((p.role, p.person.display_name) for p in case.participants.all())
+        team = sorted((m.user.email, m.role_on_case) for m in case.team.all())
+        rows.append((case.reference, case.risk_level, case.status, case.summary, people, team))
+    return rows
+
+
+def test_same_seed_gives_the_same_unit_and_another_seed_another():
+    snapshots = {}
+    for seed in ("7", "8"):
+        with transaction.atomic():
+            load("--seed", seed)
+            snapshots[seed] = _snapshot()
+            transaction.set_rollback(True)  # so the next load starts from an empty database
+    load("--seed", "7")
+    assert _snapshot() == snapshots["7"]
+    assert snapshots["7"] != snapshots["8"]
+
+
+@override_settings(MASIP_DEMO=False)
+def test_demo_unit_refuses_outside_demo_settings():
+    with pytest.raises(CommandError, match="demo settings"):
+        load()
+    assert not User.objects.exists()
+
+
+def test_demo_code_prints_a_code_the_device_accepts(demo):
+    out = StringIO()
+    call_command("demo_code", "Manager@demo.masip.test", stdout=out, stderr=StringIO())
+    code = out.getvalue().strip()
+    assert len(code) == 6
+    assert code.isdigit()
+    device = TOTPDevice.objects.get(user__email=demo_email("manager"))
+    assert device.verify_token(code)
+
+
+def test_demo_code_refuses_colleagues_and_strangers(demo):
+    for email in ("lewis.grant@demo.masip.test", "someone@example.org"):
+        with pytest.raises(CommandError, match="not a demo account"):
+            call_command("demo_code", email, stdout=StringIO())
+
+
+def test_demo_code_refuses_outside_demo_settings(demo):
+    with override_settings(MASIP_DEMO=False), pytest.raises(CommandError, match="demo settings"):
+        call_command("demo_code", demo_email("manager"), stdout=StringIO())
