@@ -181,13 +181,21 @@ def test_every_url_in_the_vendored_css_is_a_vendored_file():
     css = (GOVUK / "govuk-frontend.min.css").read_text()
     refs = {ref.strip("'\"") for ref in re.findall(r"url\(([^)]*)\)", css)} - {""}
     refs = {ref for ref in refs if not ref.startswith("data:")}
-    assert any(ref.endswith(".woff2") for ref in refs), "the fonts are referenced"
     for ref in refs:
         assert not ref.startswith("/"), f"{ref} would not resolve under STATIC_URL"
         assert "//" not in ref, f"{ref} is on another host"
         target = (GOVUK / ref.split("?")[0].split("#")[0]).resolve()
         assert target.is_file(), f"{ref} in govuk-frontend.min.css has no file"
         assert finders.find(target.relative_to(REPO / "static").as_posix())
+
+
+def test_no_gov_uk_only_brand_asset_is_vendored_or_referenced():
+    # The GDS Transport font, the crest and the GOV.UK icons are for GOV.UK services only.
+    css = (GOVUK / "govuk-frontend.min.css").read_text()
+    assert "@font-face" not in css
+    assert "govuk-crest" not in css
+    assert not list(GOVUK.rglob("*.woff*"))
+    assert not list(GOVUK.rglob("govuk-*.png"))
 
 
 def test_versions_file_matches_the_vendored_builds():
@@ -222,10 +230,10 @@ def test_collectstatic_with_the_production_manifest_storage(tmp_path):
     }
     with override_settings(STATIC_ROOT=tmp_path, STORAGES=storages):
         call_command("collectstatic", interactive=False, verbosity=0)
-    css = next(tmp_path.glob("vendor/govuk-frontend/govuk-frontend.min.*.css")).read_text()
-    fonts = re.findall(r"url\(\"?(assets/fonts/[^)\"]+)\"?\)", css)
-    assert fonts
-    assert all(re.search(r"\.[0-9a-f]{12}\.woff2?$", font) for font in fonts), "font URLs carry their hash"
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    for source in ("vendor/govuk-frontend/govuk-frontend.min.css", "masip/js/init.js", "masip/css/masip.css"):
+        assert source in manifest, f"{source} was not collected"
+    assert list(tmp_path.glob("vendor/govuk-frontend/govuk-frontend.min.*.css")), "the stylesheet carries its hash"
 
 
 _REMOTE_ASSET = re.compile(

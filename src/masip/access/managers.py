@@ -44,9 +44,7 @@ def case_visibility(user: Any, case_path: str = "") -> Q:
         on_team = CaseTeamMember.objects.filter(case_id=case_pk, user_id=user_id, since__lte=now).filter(
             Q(until__isnull=True) | Q(until__gt=now)
         )
-        glass = BreakGlassGrant.objects.filter(
-            case_id=case_pk, user_id=user_id, since__lte=now, until__gt=now
-        )
+        glass = BreakGlassGrant.objects.filter(case_id=case_pk, user_id=user_id, since__lte=now, until__gt=now)
         q |= Q(**{_join(case_path, "unit_id__in"): working}) & (Exists(on_team) | Exists(glass))
     return q
 

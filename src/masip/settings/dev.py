@@ -12,3 +12,7 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 SECRET_KEY = os.environ.get("SECRET_KEY") or local_secret_key(VAR_DIR)
 MASIP_KEYS = os.environ.get("MASIP_KEYS") or local_keyring(VAR_DIR)
 DATABASES = {"default": database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'masip.sqlite3'}"))}
+# Static files straight from the source folders; nothing is collected outside production.
+STATIC_ROOT = None  # type: ignore[assignment]
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
