@@ -26,7 +26,7 @@ demo: venv
 	$(DJANGO) runserver $(HOST):$(PORT)
 
 test: venv lint typecheck migrations-check check
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2
 
 lint: venv
 	$(BIN)/ruff check .

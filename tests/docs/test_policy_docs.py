@@ -99,11 +99,7 @@ def test_readme_gives_exactly_two_set_up_commands():
     readme = (BASE_DIR / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"^```[^\n]*\n(.*?)^```", readme, flags=re.DOTALL | re.MULTILINE)
     commands = [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
-    assert commands == [
-        "make demo",
-        ".venv/bin/python manage.py demo_code manager@demo.masip.test",
-        "make test",
-    ], "The README shows only `make demo`, `make test` and the demo_code hint as commands."
+    assert commands == ["make demo", "make test"], "The README's only set-up commands are `make demo` and `make test`."
 
 
 def test_documents_point_to_each_other_and_to_the_api_document():

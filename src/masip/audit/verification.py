@@ -35,17 +35,26 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
         seq = int(row["seq"])  # type: ignore[call-overload]
         if seq != expected_seq:
             return ChainReport(
-                checked, expected_seq - 1, prev_hash, broken_at=expected_seq,
+                checked,
+                expected_seq - 1,
+                prev_hash,
+                broken_at=expected_seq,
                 problem=f"row {expected_seq} is missing (the next row is {seq}): rows were deleted or renumbered",
             )
         if row["prev_hash"] != prev_hash:
             return ChainReport(
-                checked, seq - 1, prev_hash, broken_at=seq,
+                checked,
+                seq - 1,
+                prev_hash,
+                broken_at=seq,
                 problem=f"row {seq} does not follow row {seq - 1}: rows were deleted, inserted or reordered",
             )
         if chain_hash(row) != row["hash"]:
             return ChainReport(
-                checked, seq - 1, prev_hash, broken_at=seq,
+                checked,
+                seq - 1,
+                prev_hash,
+                broken_at=seq,
                 problem=f"row {seq} was altered after it was written (its content no longer matches its hash)",
             )
         prev_hash, expected_seq, checked = str(row["hash"]), seq + 1, checked + 1

@@ -1,10 +1,17 @@
 """`manage.py verify_audit`: prove the audit log has not been altered since it was written."""
 
+from argparse import ArgumentTypeError
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from masip.audit.verification import verify_chain
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ArgumentTypeError(f"{text!r} is not a whole number of 1 or more")
+    return int(text)
 
 
 class Command(BaseCommand):
@@ -16,7 +23,12 @@ class Command(BaseCommand):
             metavar="SEQ:HASH",
             help="A head recorded earlier (printed by a previous run): fail if the log no longer contains it.",
         )
-        parser.add_argument("--chunk-size", type=int, default=2000)
+        parser.add_argument(
+            "--chunk-size",
+            type=_positive,
+            default=2000,
+            help="Rows fetched at a time (default 2000); memory stays flat.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         report = verify_chain(chunk_size=options["chunk_size"])
