@@ -49,7 +49,7 @@ check: venv
 
 # Regenerates docs/openapi.yaml from the code (a test fails when the two drift).
 schema: venv
-	DJANGO_SETTINGS_MODULE=masip.settings.test $(DJANGO) spectacular --file docs/openapi.yaml --validate
+	DJANGO_SETTINGS_MODULE=masip.settings.test $(DJANGO) spectacular --file docs/openapi.yaml --validate --fail-on-warn
 
 # Regenerates requirements.lock from pyproject.toml (needs network access to PyPI).
 lock:

@@ -206,6 +206,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # Name enums after the domain, so a later "status" of another record cannot collide.
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "masip.cases.models.CaseStatus",
+    },
 }
 
 LOGGING = {
