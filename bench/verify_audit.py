@@ -31,24 +31,6 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "var" / "bench"
 ACTIONS = ("view", "view", "view", "change", "create", "login", "export")
-HASHED_COLUMNS = (
-    "seq",
-    "occurred_at",
-    "actor",
-    "actor_label",
-    "unit",
-    "action",
-    "object_type",
-    "object_id",
-    "case_id",
-    "person_id",
-    "fields",
-    "justification",
-    "ip_address",
-    "user_agent",
-    "detail",
-    "prev_hash",
-)
 
 
 # --- inside a child process (Django set up on the scratch database) ---------------------------
@@ -102,11 +84,11 @@ def build(database_url: str, rows: int, batch: int = 10_000) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-    from masip.audit.models import GENESIS_HASH, AuditEvent, chain_hash
+    from masip.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditEvent, chain_hash
 
     call_command("migrate", verbosity=0)
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup per use
-    fields = [AuditEvent._meta.get_field(name) for name in (*HASHED_COLUMNS, "hash")]
+    fields = [AuditEvent._meta.get_field(name) for name in (*HASHED_FIELDS, "hash")]
     # Text and numbers go to the driver as they are; dates, UUIDs, JSON and addresses need the
     # field's own conversion for this database.
     prepared = {"occurred_at", "case_id", "person_id", "fields", "detail", "ip_address"}

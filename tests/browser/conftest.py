@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import connection
+
+from tests.audit.tamper import set_audit_triggers
 
 # Playwright's sync API runs an event loop in the test's thread, and Django then refuses ORM
 # calls from that thread (SynchronousOnlyOperation). The tests only make plain, sequential calls.
@@ -25,28 +25,13 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-_triggers = importlib.import_module("masip.audit.migrations.0002_append_only_triggers")
-
-
-def _set_audit_triggers(enabled: bool) -> None:
-    """The append-only triggers refuse the flush that ends every live-server test; lift them
-    for that flush only."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            verb = "ENABLE" if enabled else "DISABLE"
-            cursor.execute(f"ALTER TABLE audit_auditevent {verb} TRIGGER audit_no_update_delete")
-            cursor.execute(f"ALTER TABLE audit_auditevent {verb} TRIGGER audit_no_truncate")
-        elif connection.vendor == "sqlite":
-            for statement in _triggers.SQLITE_UP if enabled else _triggers.SQLITE_DOWN:
-                cursor.execute(statement)
-
 
 @pytest.fixture
 def _audit_triggers_back(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
     yield
     # Set up before pytest-django's database helper, so torn down after its flush.
     with django_db_blocker.unblock():
-        _set_audit_triggers(enabled=True)
+        set_audit_triggers(enabled=True)
 
 
 @pytest.fixture
@@ -54,7 +39,7 @@ def transactional_db(_audit_triggers_back: None, transactional_db: None) -> Iter
     """pytest-django's transactional_db (the live server needs it), whose closing flush the
     append-only audit triggers would refuse: they are lifted for that flush only."""
     yield
-    _set_audit_triggers(enabled=False)
+    set_audit_triggers(enabled=False)
 
 
 @pytest.fixture(scope="module")
