@@ -18,6 +18,18 @@ from masip.referrals.models import Referral
 PASSWORD = "correct horse battery staple 42"
 
 
+class CaseDataFactory(factory.django.DjangoModelFactory):
+    """Case data is written through the model's `unscoped` manager: `objects` only answers
+    `visible_to(user)`."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _get_manager(cls, model_class: Any) -> Any:
+        return model_class._default_manager
+
+
 class AgencyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Agency
@@ -69,7 +81,7 @@ class TOTPDeviceFactory(factory.django.DjangoModelFactory):
     confirmed = True
 
 
-class CaseFactory(factory.django.DjangoModelFactory):
+class CaseFactory(CaseDataFactory):
     class Meta:
         model = Case
 
@@ -79,7 +91,7 @@ class CaseFactory(factory.django.DjangoModelFactory):
     opened_at = factory.LazyFunction(timezone.now)
 
 
-class PersonFactory(factory.django.DjangoModelFactory):
+class PersonFactory(CaseDataFactory):
     class Meta:
         model = Person
 
@@ -90,7 +102,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
     phone = "07700 900123"
 
 
-class ParticipantFactory(factory.django.DjangoModelFactory):
+class ParticipantFactory(CaseDataFactory):
     class Meta:
         model = CaseParticipant
 
@@ -99,7 +111,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
     role = ParticipantRole.VICTIM
 
 
-class CaseNoteFactory(factory.django.DjangoModelFactory):
+class CaseNoteFactory(CaseDataFactory):
     class Meta:
         model = CaseNote
 
@@ -107,7 +119,7 @@ class CaseNoteFactory(factory.django.DjangoModelFactory):
     body = "Victim reports three new messages since Monday."
 
 
-class ReferralFactory(factory.django.DjangoModelFactory):
+class ReferralFactory(CaseDataFactory):
     class Meta:
         model = Referral
 

@@ -4,9 +4,16 @@
 import re
 from pathlib import Path
 
+import pytest
 from django.apps import apps
+from django.contrib.auth.models import AnonymousUser
 
+from masip.access.managers import ScopeRequiredError
+from masip.cases.models import Case, CaseNote, CaseParticipant
 from masip.core.models import CaseDataModel
+from masip.people.models import Person
+from masip.referrals.models import Referral
+from tests.factories import CaseFactory
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "masip"
 # Modules that render or parse; they must go through selectors/services, which scope.
@@ -34,7 +41,7 @@ def test_case_data_models_are_found():
 
 def test_no_view_form_or_api_module_queries_case_data_directly():
     models = "|".join(case_data_models())
-    direct = re.compile(rf"\b({models})\.(objects|_default_manager|_base_manager)\b")
+    direct = re.compile(rf"\b({models})\.(objects|unscoped|_default_manager|_base_manager)\b(?!\.visible_to\()")
     raw = re.compile(r"\.(raw|extra)\(|connection\.cursor\(")
     offences = []
     for path in guarded_files():
@@ -50,7 +57,25 @@ def test_no_view_form_or_api_module_queries_case_data_directly():
 def test_the_check_catches_a_direct_query(tmp_path):
     # The pattern itself must match the forms a careless view would write.
     models = "|".join(case_data_models())
-    direct = re.compile(rf"\b({models})\.(objects|_default_manager|_base_manager)\b")
+    direct = re.compile(rf"\b({models})\.(objects|unscoped|_default_manager|_base_manager)\b(?!\.visible_to\()")
     assert direct.search("cases = Case.objects.filter(unit=unit)")
+    assert direct.search("cases = Case.unscoped.filter(unit=unit)")
     assert direct.search("Person._default_manager.get(pk=pk)")
     assert not direct.search("cases = case_list_for(user=request.user)")
+    assert not direct.search("notes = CaseNote.objects.visible_to(request.user)")
+
+
+@pytest.mark.parametrize("model", [Case, CaseNote, CaseParticipant, Person, Referral])
+def test_objects_answers_only_visible_to(model):
+    # The default door denies: a query that does not say for whom raises, it does not leak.
+    for attempt in ("all", "filter", "get", "count", "exists", "first", "create"):
+        with pytest.raises(ScopeRequiredError, match="visible_to"):
+            getattr(model.objects, attempt)
+    assert model.objects.visible_to(AnonymousUser()).query is not None
+
+
+@pytest.mark.django_db
+def test_visible_to_through_objects_is_scoped():
+    CaseFactory()
+    assert not Case.objects.visible_to(AnonymousUser()).exists()
+    assert Case.unscoped.exists()

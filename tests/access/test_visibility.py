@@ -133,3 +133,15 @@ def test_analyst_sees_no_case_records():
     MembershipFactory(user=analyst, unit=case.unit, role=Role.TRAINER)
     assert not Case.objects.visible_to(analyst).exists()
     assert not Referral.objects.visible_to(analyst).exists()
+
+
+def test_break_glass_grant_ends_with_the_role_that_allowed_it():
+    case = CaseFactory()
+    user = member(Role.POLICE_INVESTIGATOR, unit=case.unit)
+    BreakGlassGrant.objects.create(
+        case=case, user=user, reason="Victim phoned the duty line", until=timezone.now() + timedelta(hours=8)
+    )
+    assert Case.objects.visible_to(user).exists()
+    user.memberships.update(role=Role.SUPPORT_OFFICER)  # a role that may never break glass
+    user = type(user).objects.get(pk=user.pk)  # a new request: roles are read afresh
+    assert not Case.objects.visible_to(user).exists()

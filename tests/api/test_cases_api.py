@@ -158,7 +158,7 @@ def test_posting_a_note_in_an_allowed_compartment_creates_and_audits_it():
     account, client = _on_team(Role.CLINICIAN, case)
     response = client.post(_notes(case.pk), {"compartment": "health", "body": "Formulation session booked."})
     assert response.status_code == 201
-    note = CaseNote.objects.get()
+    note = CaseNote.unscoped.get()
     assert response.json()["id"] == str(note.pk)
     assert (note.compartment, note.body, note.created_by) == ("health", "Formulation session booked.", account)
     event = AuditEvent.objects.get(action=AuditAction.CREATE)
@@ -180,7 +180,7 @@ def test_posting_a_note_into_a_forbidden_compartment_is_403_and_writes_nothing(r
     response = client.post(_notes(case.pk), {"compartment": forbidden, "body": "Should not land."})
     assert response.status_code == 403
     assert "does not allow" in response.json()["detail"]
-    assert not CaseNote.objects.exists()
+    assert not CaseNote.unscoped.exists()
     assert not AuditEvent.objects.filter(action=AuditAction.CREATE).exists()
 
 
@@ -190,4 +190,4 @@ def test_posting_an_empty_note_is_400():
     response = client.post(_notes(case.pk), {"compartment": "team", "body": "   "})
     assert response.status_code == 400
     assert "body" in response.json()
-    assert not CaseNote.objects.exists()
+    assert not CaseNote.unscoped.exists()

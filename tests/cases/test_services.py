@@ -53,4 +53,4 @@ def test_a_note_in_an_unknown_compartment_is_refused():
         case_note_add(actor=investigator, case=case, compartment="everyone", body="A note.")
     with pytest.raises(ValidationError, match="Enter the note"):
         case_note_add(actor=investigator, case=case, compartment=Compartment.TEAM, body="  \n ")
-    assert not CaseNote.objects.exists()
+    assert not CaseNote.unscoped.exists()

@@ -168,7 +168,7 @@ def test_adding_a_note_writes_it_and_audits_create():
         {"compartment": Compartment.POLICE, "body": "  Suspect arrested for breach of bail.  "},
     )
     assert response.status_code == 302
-    note = CaseNote.objects.get()
+    note = CaseNote.unscoped.get()
     assert (note.case, note.compartment, note.body, note.created_by) == (
         case,
         Compartment.POLICE,
@@ -191,7 +191,7 @@ def test_a_forged_compartment_is_refused_with_403_and_nothing_is_written():
         {"compartment": Compartment.POLICE, "body": "Trying to write where I may not."},
     )
     assert response.status_code == 403
-    assert not CaseNote.objects.exists()
+    assert not CaseNote.unscoped.exists()
     assert not AuditEvent.objects.filter(action=AuditAction.CREATE).exists()
 
 
@@ -202,4 +202,4 @@ def test_an_empty_note_is_shown_back_with_an_error():
     )
     assert response.status_code == 200
     assert "Enter the note." in response.content.decode()
-    assert not CaseNote.objects.exists()
+    assert not CaseNote.unscoped.exists()

@@ -39,7 +39,7 @@ def test_stored_value_is_ciphertext_carrying_the_primary_key_id():
     assert "Hidden Lane" not in token
     assert token.startswith("enc1:")
     assert key_id_of(token) == active_keyring().primary_id
-    assert Case.objects.get(pk=case.pk).summary == SECRET
+    assert Case.unscoped.get(pk=case.pk).summary == SECRET
 
 
 def test_equal_plaintexts_give_different_ciphertexts():
@@ -50,14 +50,14 @@ def test_equal_plaintexts_give_different_ciphertexts():
 def test_empty_and_null_values_are_stored_as_they_are():
     person = PersonFactory(email="")
     assert stored(person, "email") == ""
-    assert Person.objects.get(pk=person.pk).email == ""
+    assert Person.unscoped.get(pk=person.pk).email == ""
 
 
 def test_value_copied_to_another_column_of_the_same_row_fails_to_decrypt():
     person = PersonFactory()
     overwrite(person, "phone", stored(person, "address"))
     with pytest.raises(DecryptionError, match="integrity check"):
-        Person.objects.get(pk=person.pk)
+        Person.unscoped.get(pk=person.pk)
 
 
 def test_value_copied_to_another_model_fails_to_decrypt():
@@ -65,14 +65,14 @@ def test_value_copied_to_another_model_fails_to_decrypt():
     note = CaseNoteFactory(case=case)
     overwrite(note, "body", stored(case, "summary"))
     with pytest.raises(DecryptionError, match="integrity check"):
-        CaseNote.objects.get(pk=note.pk)
+        CaseNote.unscoped.get(pk=note.pk)
 
 
 def test_value_copied_to_the_same_column_of_another_row_still_decrypts():
     # The binding is to the column, not the row: this documents the limit of the design.
     source, target = CaseFactory(summary=SECRET), CaseFactory()
     overwrite(target, "summary", stored(source, "summary"))
-    assert Case.objects.get(pk=target.pk).summary == SECRET
+    assert Case.unscoped.get(pk=target.pk).summary == SECRET
 
 
 def test_tampered_ciphertext_fails_to_decrypt():
@@ -81,7 +81,7 @@ def test_tampered_ciphertext_fails_to_decrypt():
     flipped = token[:-6] + ("A" if token[-6] != "A" else "B") + token[-5:]
     overwrite(case, "summary", flipped)
     with pytest.raises(DecryptionError, match="integrity check"):
-        Case.objects.get(pk=case.pk)
+        Case.unscoped.get(pk=case.pk)
 
 
 def test_value_under_a_key_missing_from_the_keyring_gives_a_clear_error():
@@ -92,7 +92,7 @@ def test_value_under_a_key_missing_from_the_keyring_gives_a_clear_error():
         override_settings(MASIP_KEYS=generate_key_spec("new-2026")),
         pytest.raises(DecryptionError, match=r"key 'old-2025', which is not in MASIP_KEYS: restore that key"),
     ):
-        Case.objects.get(pk=case.pk)
+        Case.unscoped.get(pk=case.pk)
 
 
 def test_field_refuses_to_encrypt_a_value_that_is_already_a_ciphertext():
@@ -117,13 +117,13 @@ def test_field_refuses_to_encrypt_a_value_that_is_already_a_ciphertext():
 def test_encrypted_fields_refuse_sql_lookups(lookup):
     CaseFactory(summary=SECRET)
     with pytest.raises(FieldError):
-        Case.objects.filter(**lookup).exists()
+        Case.unscoped.filter(**lookup).exists()
 
 
 def test_encrypted_fields_allow_isnull():
     CaseFactory(summary=SECRET)
-    assert Case.objects.filter(summary__isnull=False).count() == 1
-    assert not Case.objects.filter(summary__isnull=True).exists()
+    assert Case.unscoped.filter(summary__isnull=False).count() == 1
+    assert not Case.unscoped.filter(summary__isnull=True).exists()
 
 
 # --- generate_key -----------------------------------------------------------------------------

@@ -35,13 +35,13 @@ def demo() -> str:
 
 
 def test_referrals_and_decisions_match_the_first_ten_months(demo):
-    referrals = Referral.objects.filter(unit__code=UNIT_CODE)
+    referrals = Referral.unscoped.filter(unit__code=UNIT_CODE)
     assert referrals.count() == 260
     decisions = Counter(referrals.values_list("decision", flat=True))
     assert decisions == {TriageDecision.ACCEPTED: 83, TriageDecision.PARTNER_MANAGED: 177}
     assert not referrals.filter(decision=TriageDecision.ACCEPTED, case__isnull=True).exists()
     assert not referrals.filter(decision=TriageDecision.PARTNER_MANAGED, case__isnull=False).exists()
-    assert Case.objects.filter(unit__code=UNIT_CODE).count() == 83
+    assert Case.unscoped.filter(unit__code=UNIT_CODE).count() == 83
 
     sources = Counter(referrals.values_list("source_agency__kind", flat=True))
     assert sources.most_common(1)[0][0] == AgencyKind.POLICE
@@ -54,16 +54,16 @@ def test_referrals_and_decisions_match_the_first_ten_months(demo):
 
 def test_every_accepted_case_has_a_victim_and_a_perpetrator_or_suspect(demo):
     roles_by_case: dict[object, set[str]] = {}
-    for case_id, role in CaseParticipant.objects.values_list("case_id", "role"):
+    for case_id, role in CaseParticipant.unscoped.values_list("case_id", "role"):
         roles_by_case.setdefault(case_id, set()).add(role)
     assert len(roles_by_case) == 83
     for roles in roles_by_case.values():
         assert ParticipantRole.VICTIM in roles
         assert roles & {ParticipantRole.PERPETRATOR, ParticipantRole.SUSPECT}
-    victim = CaseParticipant.objects.filter(role=ParticipantRole.VICTIM).select_related("person").first()
+    victim = CaseParticipant.unscoped.filter(role=ParticipantRole.VICTIM).select_related("person").first()
     assert victim is not None
     assert victim.person.phone.startswith("07700 900")  # decrypted: the drama range, nobody's real number
-    assert set(Case.objects.values_list("risk_level", flat=True)) >= {"high", "moderate", "low"}
+    assert set(Case.unscoped.values_list("risk_level", flat=True)) >= {"high", "moderate", "low"}
 
 
 def test_one_user_for_every_role_each_with_a_confirmed_second_factor(demo):
@@ -82,7 +82,7 @@ def test_demo_users_are_on_some_cases_and_not_others_so_break_glass_can_be_tried
     for local_part in ("investigator", "clinician", "advocate", "outreach", "support"):
         mine = CaseTeamMember.objects.filter(user__email=demo_email(local_part)).values("case_id").distinct()
         assert 0 < mine.count() < 83, local_part
-    notes = Counter(CaseNote.objects.values_list("compartment", flat=True))
+    notes = Counter(CaseNote.unscoped.values_list("compartment", flat=True))
     assert set(notes) >= {"team", "police", "health", "advocacy"}
 
 
@@ -95,24 +95,29 @@ def test_load_is_audited_once_with_counts_only(demo):
 
 
 def test_second_run_changes_nothing_and_prints_the_sign_in_details_again(demo):
-    counts = (User.objects.count(), Referral.objects.count(), Case.objects.count(), AuditEvent.objects.count())
+    counts = (User.objects.count(), Referral.unscoped.count(), Case.unscoped.count(), AuditEvent.objects.count())
     again = load()
     assert "already loaded" in again
     assert demo_email("manager") in again
     assert DEMO_PASSWORD in again
-    assert (User.objects.count(), Referral.objects.count(), Case.objects.count(), AuditEvent.objects.count()) == counts
+    assert (
+        User.objects.count(),
+        Referral.unscoped.count(),
+        Case.unscoped.count(),
+        AuditEvent.objects.count(),
+    ) == counts
 
 
 def test_reset_is_refused_because_the_audit_log_is_append_only(demo):
     with pytest.raises(CommandError, match="append-only"):
         load("--reset")
-    assert Case.objects.count() == 83
+    assert Case.unscoped.count() == 83
 
 
 def _snapshot() -> list[tuple[object, ...]]:
     """What a user would recognise of a unit: its cases, their people, teams and wording."""
     rows = []
-    for case in Case.objects.order_by("reference").prefetch_related("participants__person", "team__user"):
+    for case in Case.unscoped.order_by("reference").prefetch_related("participants__person", "team__user"):
         people = sorted((p.role, p.person.display_name) for p in case.participants.all())
         team = sorted((m.user.email, m.role_on_case) for m in case.team.all())
         rows.append((case.reference, case.risk_level, case.status, case.summary, people, team))

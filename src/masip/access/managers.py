@@ -40,12 +40,16 @@ def case_visibility(user: Any, case_path: str = "") -> Q:
     if overseen:
         q |= Q(**{_join(case_path, "unit_id__in"): overseen})
     working = principal.units_with(Capability.WORK_CASES)
+    # A grant counts only while its holder still holds a role that may break glass there.
+    glass_units = principal.units_with(Capability.BREAK_GLASS) & working
     if working:
         on_team = CaseTeamMember.objects.filter(case_id=case_pk, user_id=user_id, since__lte=now).filter(
             Q(until__isnull=True) | Q(until__gt=now)
         )
+        q |= Q(Exists(on_team), **{_join(case_path, "unit_id__in"): working})
+    if glass_units:
         glass = BreakGlassGrant.objects.filter(case_id=case_pk, user_id=user_id, since__lte=now, until__gt=now)
-        q |= Q(**{_join(case_path, "unit_id__in"): working}) & (Exists(on_team) | Exists(glass))
+        q |= Q(Exists(glass), **{_join(case_path, "unit_id__in"): glass_units})
     return q
 
 
@@ -87,3 +91,35 @@ class ReferralQuerySet(models.QuerySet[M]):
         q |= Q(unit_id__in=principal.units_with(Capability.SUBMIT_REFERRALS), referred_by_id=principal.user_id)
         q |= Q(case__isnull=False) & case_visibility(user, "case")
         return self.filter(q)
+
+
+class ScopeRequiredError(AttributeError):
+    """Case data was queried without saying for whom."""
+
+
+class VisibleOnly:
+    """`Model.objects` for case data: the only query it answers is `visible_to(user)`.
+
+    Anything else (`Case.unscoped.filter(...)`, `.all()`, `.get()`) raises at once, so a view or
+    selector cannot forget to scope. Services and the access layer, which check the policy
+    themselves, use `Model.unscoped`, the model's default manager; a test keeps `unscoped` out
+    of views, forms and the API.
+    """
+
+    model: type[models.Model]
+
+    def contribute_to_class(self, cls: type[models.Model], name: str) -> None:
+        self.model = cls
+        setattr(cls, name, self)
+
+    def visible_to(self, user: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.model.unscoped.visible_to(user, *args, **kwargs)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> Any:
+        label = getattr(self, "model", None)
+        model = label.__name__ if label is not None else "This model"
+        raise ScopeRequiredError(
+            f"{model}.objects.{name} would read case data without saying for whom. Use "
+            f"{model}.objects.visible_to(user) for a person's view, or {model}.unscoped in a service "
+            "that has checked the access policy itself."
+        )

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
 from masip.accounts.models import Agency, Invitation, Membership, Role, Unit, User
+from masip.accounts.services import SECOND_FACTOR_RESET_REASON_MIN_LENGTH
 
 # One message for every reason a password sign-in fails, so that nobody can learn from it
 # whether an account exists, is suspended or is a system account.
@@ -204,3 +205,25 @@ class AcceptInvitationForm(forms.Form):
             except ValidationError as problems:
                 self.add_error("password1", problems)
         return cleaned
+
+
+class SecondFactorResetForm(forms.Form):
+    reason = forms.CharField(
+        label="Why are you resetting their second factor?",
+        help_text=(
+            "Say what happened and how you confirmed it was them who asked, for example "
+            "“Phone lost, identity confirmed by phone call to the officer's line manager.” "
+            "This is kept in the audit log."
+        ),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        min_length=SECOND_FACTOR_RESET_REASON_MIN_LENGTH,
+        max_length=2000,
+        error_messages={
+            "required": "Enter why you are resetting their second factor.",
+            "min_length": (
+                f"Explain in at least {SECOND_FACTOR_RESET_REASON_MIN_LENGTH} characters why you are resetting "
+                "it and how you confirmed who asked."
+            ),
+            "max_length": "Keep the reason to 2000 characters or fewer.",
+        },
+    )

@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
-from masip.accounts.models import Invitation, Membership, Unit, User
+from masip.accounts.models import Invitation, Membership, Role, Unit, User
 
 
 def memberships_for_header(*, user: Any, current_unit_id: int | None) -> dict[str, Any]:
@@ -71,3 +72,24 @@ def locked_out_emails(emails: Iterable[str]) -> set[str]:
 def active_units_of(user: Any) -> list[Unit]:
     """The units where `user` holds at least one active membership, by name."""
     return list(Unit.objects.filter(memberships__in=Membership.objects.active().filter(user=user)).distinct())
+
+
+def system_administrator_ids(user_ids: Iterable[int]) -> set[int]:
+    """Which of these users hold the system administrator role anywhere, in any status (one query)."""
+    return set(
+        Membership.objects.filter(user_id__in=list(user_ids), role=Role.SYSTEM_ADMINISTRATOR).values_list(
+            "user_id", flat=True
+        )
+    )
+
+
+def authenticator_app_states(user_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+    """Of these users: (those with any authenticator app, even half set up; those with a confirmed one)."""
+    rows = TOTPDevice.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "confirmed")
+    any_app: set[int] = set()
+    confirmed: set[int] = set()
+    for user_id, is_confirmed in rows:
+        any_app.add(user_id)
+        if is_confirmed:
+            confirmed.add(user_id)
+    return any_app, confirmed

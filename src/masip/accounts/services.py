@@ -386,6 +386,116 @@ def user_suspend(*, user: User, actor: User, request: HttpRequest | None = None)
     return user
 
 
+def user_reinstate(*, actor: User, user: User, request: HttpRequest | None = None) -> User:
+    """Let a suspended account sign in again.
+
+    Guarantees: only a system administrator of a unit the user belongs to may do it; an account
+    that is not suspended is refused and nothing is written. Roles suspended one by one stay
+    suspended, and the sessions ended by the suspension stay ended: the person signs in afresh.
+    Audited with `fields == ["is_active"]`.
+    """
+    with transaction.atomic():
+        user = _lock(User, user.pk)
+        unit_id = _shared_unit(actor, user, Capability.MANAGE_ACCOUNTS)
+        if unit_id is None:
+            raise PermissionDenied("Only a system administrator of one of this person's units can reinstate them.")
+        if user.is_active:
+            raise AccountAdminError(f"{user}'s account is not suspended, so there is nothing to reinstate.")
+        user.is_active = True
+        user.save(update_fields=["is_active"])
+        audit_record(
+            action=AuditAction.ADMIN,
+            actor=actor,
+            request=request,
+            unit=Unit.objects.get(pk=unit_id),
+            obj=user,
+            fields=["is_active"],
+            detail={"operation": "user_reinstate"},
+        )
+    return user
+
+
+SECOND_FACTOR_RESET_REASON_MIN_LENGTH = 10
+
+
+def _holds_system_administrator_role(user: User) -> bool:
+    # Any status: a suspended administrator role can be reinstated, so it is protected too.
+    return Membership.objects.filter(user_id=user.pk, role=Role.SYSTEM_ADMINISTRATOR).exists()
+
+
+def second_factor_reset_refusal(*, actor: User, user: User) -> str:
+    """Why `actor` may not reset `user`'s second factor, in words for the actor; '' if they may.
+
+    Does not check scope (that the actor manages a unit of the user's): views reach the user
+    through `selectors.users_managed_by`, and `user_second_factor_reset` checks it again.
+    """
+    is_administrator = _holds_system_administrator_role(user)
+    if user.pk == actor.pk:
+        # Resetting your own would let whoever holds your password enrol their own phone.
+        who = "another system administrator" if is_administrator else "another unit manager or a system administrator"
+        return f"You cannot reset your own second factor. Ask {who} to reset it for you."
+    if user.is_service_account:
+        return f"{user} is a system account: it uses an API token and has no authenticator app to reset."
+    if is_administrator and _shared_unit(actor, user, Capability.MANAGE_ACCOUNTS) is None:
+        return "Only a system administrator can reset a system administrator's second factor. Ask one to do it."
+    return ""
+
+
+def user_second_factor_reset(*, actor: User, user: User, reason: str, request: HttpRequest | None = None) -> int:
+    """Remove every authenticator app of `user` (phone lost or replaced) and end all their sessions.
+
+    Guarantees: the actor manages the members of a unit the user belongs to; nobody resets their
+    own second factor, and only a system administrator resets a system administrator's; the
+    reason (at least SECOND_FACTOR_RESET_REASON_MIN_LENGTH characters: how the person's identity
+    was confirmed) is the audit event's justification. On their next sign-in, after the
+    password, the user must set up a new app. The user is emailed once the change commits, so
+    that a reset they did not ask for comes to light. Refusals write nothing. Returns how many
+    devices were removed.
+    """
+    text = reason.strip()
+    with transaction.atomic():
+        user = _lock(User, user.pk)
+        unit_id = _shared_unit(actor, user, Capability.MANAGE_MEMBERS)
+        if unit_id is None:
+            raise PermissionDenied("You do not manage any unit this person belongs to.")
+        refusal = second_factor_reset_refusal(actor=actor, user=user)
+        if refusal:
+            raise AccountAdminError(refusal)
+        if len(text) < SECOND_FACTOR_RESET_REASON_MIN_LENGTH:
+            raise AccountAdminError(
+                f"Explain in at least {SECOND_FACTOR_RESET_REASON_MIN_LENGTH} characters why the second factor "
+                "is reset and how you confirmed who asked for it."
+            )
+        devices = TOTPDevice.objects.filter(user_id=user.pk)
+        removed = devices.count()
+        if not removed:
+            raise AccountAdminError(
+                f"{user} has no authenticator app to reset. They will be asked to set one up when they next sign in."
+            )
+        devices.delete()
+        _end_sessions(user)
+        audit_record(
+            action=AuditAction.ADMIN,
+            actor=actor,
+            request=request,
+            unit=Unit.objects.get(pk=unit_id),
+            obj=user,
+            fields=["totp_device", "session_epoch"],
+            justification=text,
+            detail={"operation": "user_second_factor_reset", "devices_removed": removed},
+        )
+        body = render_to_string("accounts/email/second_factor_reset.txt", {"user": user, "actor": actor})
+        transaction.on_commit(
+            lambda: send_mail(
+                subject="Your masip authenticator app was reset",
+                message=body,
+                from_email=settings.DEFAULT_FROM_EMAIL,
+                recipient_list=[user.email],
+            )
+        )
+    return removed
+
+
 def user_unlock(*, user: User, actor: User, request: HttpRequest | None = None) -> int:
     """Clear the failed sign-in attempts that lock `user` out; returns how many were cleared."""
     with transaction.atomic():

@@ -19,4 +19,6 @@ urlpatterns = [
     path("memberships/<int:membership_id>/reinstate/", views.membership_reinstate, name="membership_reinstate"),
     path("users/<int:user_id>/suspend/", views.user_suspend, name="user_suspend"),
     path("users/<int:user_id>/unlock/", views.unlock, name="unlock"),
+    path("users/<int:user_id>/reinstate/", views.user_reinstate, name="user_reinstate"),
+    path("users/<int:user_id>/second-factor/reset/", views.reset_second_factor, name="reset_second_factor"),
 ]

@@ -36,6 +36,7 @@ from masip.accounts.forms import (
     CodeForm,
     InvitationForm,
     LoginForm,
+    SecondFactorResetForm,
 )
 from masip.accounts.middleware import CurrentMembershipMiddleware
 from masip.accounts.models import Membership, MembershipStatus, Role, User
@@ -288,11 +289,17 @@ def _site_url(request: HttpRequest) -> str:
 def members(request: HttpRequest) -> HttpResponse:
     memberships = list(selectors.memberships_managed_by(request.user).order_by("unit__name", "user__full_name"))
     locked = selectors.locked_out_emails({m.user.email for m in memberships})
+    people = {m.user_id for m in memberships}
+    with_app, app_confirmed = selectors.authenticator_app_states(people)
     context = {
         "memberships": memberships,
         "locked": locked,
         "invitations": list(selectors.open_invitations_for(request.user)),
-        "may_manage_accounts": selectors.principal_can(request.user, Capability.MANAGE_ACCOUNTS),
+        # Per unit, because a viewer may administer accounts in one unit and only manage members in another.
+        "accounts_unit_ids": selectors.manageable_unit_ids(request.user, Capability.MANAGE_ACCOUNTS),
+        "administrator_ids": selectors.system_administrator_ids(people),
+        "with_app": with_app,
+        "app_confirmed": app_confirmed,
     }
     return render(request, "accounts/members.html", context)
 
@@ -470,3 +477,58 @@ def unlock(request: HttpRequest, user_id: int) -> HttpResponse:
             return done
     locked = target.email in selectors.locked_out_emails([target.email])
     return render(request, "accounts/unlock.html", {"target": target, "locked": locked})
+
+
+@requires_capability(Capability.MANAGE_ACCOUNTS)
+def user_reinstate(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = get_visible_or_404(
+        selectors.users_managed_by(request.user, Capability.MANAGE_ACCOUNTS),
+        user_id,
+        user=request.user,
+        request=request,
+    )
+    if request.method == "POST":
+        done = _run(
+            request,
+            lambda: services.user_reinstate(user=target, actor=_user(request), request=request),
+            f"{target}'s account is active again. They can sign in with their password and authenticator app.",
+        )
+        if done is not None:
+            return done
+    return render(request, "accounts/user_reinstate.html", {"target": target})
+
+
+# Unit managers reset their staff's second factor too (a lost phone should not wait for a system
+# administrator); the service keeps system administrators' own second factor for their peers.
+@requires_capability(Capability.MANAGE_MEMBERS)
+def reset_second_factor(request: HttpRequest, user_id: int) -> HttpResponse:
+    target = get_visible_or_404(selectors.users_managed_by(request.user), user_id, user=request.user, request=request)
+    actor = _user(request)
+    refusal = services.second_factor_reset_refusal(actor=actor, user=target)
+    with_app, app_confirmed = selectors.authenticator_app_states([target.pk])
+    has_app = target.pk in with_app
+    # When the page already says why nothing can be done, a POST is not treated as a request to do it.
+    may_reset = not refusal and has_app
+    form = SecondFactorResetForm(request.POST if request.method == "POST" and may_reset else None)
+    if form.is_valid():
+        try:
+            services.user_second_factor_reset(
+                actor=actor, user=target, reason=form.cleaned_data["reason"], request=request
+            )
+        except services.AccountAdminError as problem:
+            form.add_error(None, str(problem))
+        else:
+            messages.success(
+                request,
+                f"{target}'s authenticator app is removed and they are signed out everywhere. "
+                "Tell them to sign in again: they will set up the app on their phone before they carry on.",
+            )
+            return redirect("accounts:members")
+    context = {
+        "target": target,
+        "form": form,
+        "refusal": refusal,
+        "has_app": has_app,
+        "app_confirmed": target.pk in app_confirmed,
+    }
+    return render(request, "accounts/reset_second_factor.html", context)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from masip.access.managers import CaseScopedQuerySet
+from masip.access.managers import CaseScopedQuerySet, VisibleOnly
 from masip.access.policy import Compartment
 from masip.core.fields import EncryptedTextField
 from masip.core.models import CaseDataModel
@@ -36,7 +36,8 @@ class Case(CaseDataModel):
     closed_at = models.DateTimeField(null=True, blank=True)
     summary = EncryptedTextField(blank=True, help_text="Case-team summary (compartment: team).")
 
-    objects = CaseScopedQuerySet.as_manager()
+    unscoped = CaseScopedQuerySet.as_manager()
+    objects = VisibleOnly()
     access_case_path = ""
 
     class Meta:
@@ -59,7 +60,8 @@ class CaseParticipant(CaseDataModel):
     person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="case_links")
     role = models.CharField(max_length=16, choices=ParticipantRole.choices)
 
-    objects = CaseScopedQuerySet.as_manager()
+    unscoped = CaseScopedQuerySet.as_manager()
+    objects = VisibleOnly()
     access_case_path = "case"
 
     class Meta:
@@ -73,7 +75,8 @@ class CaseNote(CaseDataModel):
     compartment = models.CharField(max_length=16, choices=Compartment.choices, default=Compartment.TEAM)
     body = EncryptedTextField()
 
-    objects = CaseScopedQuerySet.as_manager()
+    unscoped = CaseScopedQuerySet.as_manager()
+    objects = VisibleOnly()
     access_case_path = "case"
     access_compartment_field = "compartment"
 

@@ -77,7 +77,7 @@ def case_get_for(*, user: Any, case_id: Any, request: HttpRequest | None = None)
         if (
             wanted is not None
             and not Case.objects.visible_to(user).filter(pk=wanted).exists()
-            and Case.objects.filter(pk=wanted, unit_id__in=glass_units).exists()
+            and Case.unscoped.filter(pk=wanted, unit_id__in=glass_units).exists()
         ):
             raise BreakGlassRequired(wanted)
     case = get_visible_or_404(Case.objects.visible_to(user).select_related("unit"), case_id, user=user, request=request)
@@ -115,7 +115,7 @@ def case_for_break_glass(*, user: Any, case_id: Any, request: HttpRequest | None
     glass_units = principal_for(user).units_with(Capability.BREAK_GLASS)
     # Deliberately wider than visible_to: this is the one read that reaches past the caseload,
     # limited to the user's break-glass units, and it discloses only the case reference.
-    candidates = Case.objects.filter(unit_id__in=glass_units).select_related("unit")
+    candidates = Case.unscoped.filter(unit_id__in=glass_units).select_related("unit")
     return get_visible_or_404(candidates, case_id, user=user, request=request)
 
 

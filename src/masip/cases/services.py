@@ -48,7 +48,7 @@ def case_note_add(
     if len(text) > NOTE_MAX_LENGTH:
         raise ValidationError(f"A note can be at most {NOTE_MAX_LENGTH} characters. Split it into two notes.")
     with transaction.atomic():
-        note = CaseNote.objects.create(case=case, compartment=chosen, body=text, created_by=actor)
+        note = CaseNote.unscoped.create(case=case, compartment=chosen, body=text, created_by=actor)
         audit_record(
             action=AuditAction.CREATE,
             actor=actor,

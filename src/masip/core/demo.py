@@ -287,18 +287,18 @@ class _Builder:
         cases, people, participants, team, notes = self._cases(unit, agencies, staff, plans)
         referrals = self._referrals(unit, staff, plans, cases)
 
-        Case.objects.bulk_create(cases)
-        Person.objects.bulk_create(people)
-        CaseParticipant.objects.bulk_create(participants)
+        Case.unscoped.bulk_create(cases)
+        Person.unscoped.bulk_create(people)
+        CaseParticipant.unscoped.bulk_create(participants)
         CaseTeamMember.objects.bulk_create(team)
-        CaseNote.objects.bulk_create(notes)
-        Referral.objects.bulk_create(referrals)
+        CaseNote.unscoped.bulk_create(notes)
+        Referral.unscoped.bulk_create(referrals)
         # auto_now_add stamps "now" on insert; put back the dates the records really carry.
         stamps = ["created_at", "updated_at"]
-        Case.objects.bulk_update(self._restamped(cases), stamps, batch_size=500)
-        Person.objects.bulk_update(self._restamped(people), stamps, batch_size=500)
-        CaseNote.objects.bulk_update(self._restamped(notes), stamps, batch_size=500)
-        Referral.objects.bulk_update(self._restamped(referrals), stamps, batch_size=500)
+        Case.unscoped.bulk_update(self._restamped(cases), stamps, batch_size=500)
+        Person.unscoped.bulk_update(self._restamped(people), stamps, batch_size=500)
+        CaseNote.unscoped.bulk_update(self._restamped(notes), stamps, batch_size=500)
+        Referral.unscoped.bulk_update(self._restamped(referrals), stamps, batch_size=500)
 
         by_source = Counter(r.source_agency.name for r in referrals)
         summary = DemoSummary(
@@ -649,7 +649,7 @@ def demo_caseload_example(email: str) -> tuple[int, int, str | None]:
     if unit is None:
         return 0, 0, None
     # Direct queries, not visible_to: this is the demo's own report of what it created.
-    unit_cases = Case.objects.filter(unit=unit)
+    unit_cases = Case.unscoped.filter(unit=unit)
     mine = CaseTeamMember.objects.filter(case__unit=unit, user__email=email).values("case_id")
     outside = unit_cases.exclude(pk__in=mine).order_by("reference").values_list("reference", flat=True).first()
     return unit_cases.filter(pk__in=mine).count(), unit_cases.count(), outside

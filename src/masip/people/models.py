@@ -8,7 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 
-from masip.access.managers import CaseScopedQuerySet, case_visibility
+from masip.access.managers import CaseScopedQuerySet, VisibleOnly, case_visibility
 from masip.core.fields import EncryptedTextField
 from masip.core.models import CaseDataModel
 
@@ -23,14 +23,15 @@ class Person(CaseDataModel):
     phone = EncryptedTextField(blank=True)
     email = EncryptedTextField(blank=True)
 
-    objects = CaseScopedQuerySet.as_manager()
+    unscoped = CaseScopedQuerySet.as_manager()
+    objects = VisibleOnly()
 
     @staticmethod
     def visibility_q(user: Any) -> Q:
         """A person is visible through any visible case they take part in."""
         from masip.cases.models import CaseParticipant
 
-        return Q(pk__in=CaseParticipant.objects.filter(case_visibility(user, "case")).values("person_id"))
+        return Q(pk__in=CaseParticipant.unscoped.filter(case_visibility(user, "case")).values("person_id"))
 
     CONTACT_FIELDS = ("address", "phone", "email")
 

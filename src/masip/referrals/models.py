@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
-from masip.access.managers import ReferralQuerySet
+from masip.access.managers import ReferralQuerySet, VisibleOnly
 from masip.core.fields import EncryptedTextField
 from masip.core.models import CaseDataModel
 
@@ -38,7 +38,8 @@ class Referral(CaseDataModel):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="referrals", null=True, blank=True)
     summary = EncryptedTextField(blank=True)
 
-    objects = ReferralQuerySet.as_manager()
+    unscoped = ReferralQuerySet.as_manager()
+    objects = VisibleOnly()
 
     class Meta:
         ordering = ["-received_at"]

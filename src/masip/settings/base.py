@@ -134,6 +134,10 @@ AXES_LOCKOUT_CALLABLE = "masip.accounts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_VERBOSE = False
+# Masked in the POST data axes stores with each failure (a TOTP code is a secret too) and in its
+# log lines. Setting this replaces axes' default, which masks username and ip_address in those
+# log lines, so the default is kept.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code"]
 
 OTP_TOTP_ISSUER = "masip"
 OTP_TOTP_THROTTLE_FACTOR = 1
