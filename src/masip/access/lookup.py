@@ -17,6 +17,23 @@ M = TypeVar("M", bound=models.Model)
 NOT_FOUND_MESSAGE = "Page not found"
 
 
+def route_of(request: HttpRequest | None) -> str:
+    """The route a request reached (its URL name), for the audit log.
+
+    Never the raw path: a path can carry a bearer secret (an invitation token) or bytes the
+    database refuses (a NUL from a hand-made URL).
+    """
+    if request is None:
+        return ""
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match is not None else "(no route)"
+
+
+def printable_id(value: Any) -> str:
+    """An id as typed into a URL, safe to store: printable characters only, at most 64."""
+    return "".join(ch for ch in str(value) if ch.isprintable())[:64]
+
+
 def get_visible_or_404(queryset: models.QuerySet[M], pk: Any, *, user: Any, request: HttpRequest | None = None) -> M:
     """The record with `pk` from an already-scoped queryset, or Http404 (audited as refused)."""
     model = queryset.model
@@ -30,7 +47,7 @@ def get_visible_or_404(queryset: models.QuerySet[M], pk: Any, *, user: Any, requ
             actor=user,
             request=request,
             object_type=model._meta.label_lower,
-            object_id=str(pk)[:64],
-            detail={"reason": "not found or not visible", "path": request.path[:300] if request else ""},
+            object_id=printable_id(pk),
+            detail={"reason": "not found or not visible", "route": route_of(request)},
         )
         raise Http404(NOT_FOUND_MESSAGE) from None

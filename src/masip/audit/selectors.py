@@ -14,7 +14,7 @@ from django.utils import timezone
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
 from masip.accounts.models import Membership, User
-from masip.audit.models import AuditEvent
+from masip.audit.models import AuditAction, AuditEvent
 
 # Unit-less rows (sign-ins, failed sign-ins, lockouts) name their user either as the actor or,
 # when nobody was signed in yet, as the target object.
@@ -59,10 +59,21 @@ def _user_ids_as_text(users: QuerySet[Any], user_field: str) -> QuerySet[Any]:
     return users.annotate(user_id_text=Cast(user_field, output_field=CharField())).values("user_id_text")
 
 
+# Rows with no unit that a unit's log shows for its members: their own sign-in history. Other
+# unit-less rows (refusals naming an id, for instance) may concern another unit's records.
+_ACCOUNT_ACTIONS = (
+    AuditAction.LOGIN,
+    AuditAction.LOGIN_FAILED,
+    AuditAction.LOGOUT,
+    AuditAction.SESSION_EXPIRED,
+    AuditAction.LOCKED_OUT,
+)
+
+
 def _scope(units: set[int]) -> Q:
     # Suspended and ended memberships count: their sign-in attempts are what a manager looks for.
     members = Membership.objects.filter(unit_id__in=units)
-    unitless_of_members = Q(unit__isnull=True) & (
+    unitless_of_members = Q(unit__isnull=True, action__in=_ACCOUNT_ACTIONS) & (
         Q(actor_id__in=members.values("user_id"))
         | Q(object_type=USER_OBJECT_TYPE, object_id__in=_user_ids_as_text(members, "user_id"))
     )

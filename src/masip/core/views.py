@@ -8,6 +8,7 @@ from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from masip.access.decorators import public, signed_in
+from masip.access.lookup import route_of
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 
@@ -28,7 +29,7 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         action=AuditAction.DENIED,
         actor=request.user if hasattr(request, "user") else None,
         request=request,
-        detail={"reason": "csrf", "path": request.path[:300]},
+        detail={"reason": "csrf", "route": route_of(request)},
     )
     return render(request, "errors/csrf.html", status=403)
 
@@ -42,7 +43,7 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
         action=AuditAction.DENIED,
         actor=getattr(request, "user", None),
         request=request,
-        detail={"reason": "forbidden", "path": request.path[:300]},
+        detail={"reason": "forbidden", "route": route_of(request)},
     )
     message = str(exception) if exception and str(exception) else "Your role does not allow this."
     return render(request, "errors/403.html", {"message": message}, status=403)
