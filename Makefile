@@ -43,6 +43,7 @@ check: venv
 	DJANGO_SETTINGS_MODULE=masip.settings.production \
 	SECRET_KEY="check-deploy-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
 	MASIP_KEYS="$$(DJANGO_SETTINGS_MODULE=masip.settings.test $(DJANGO) generate_key --id check)" \
+	MASIP_AUDIT_KEYS="$$(DJANGO_SETTINGS_MODULE=masip.settings.test $(DJANGO) generate_key --id check-audit)" \
 	ALLOWED_HOSTS=masip.example.org \
 	DATABASE_URL=sqlite:///var/check.sqlite3 \
 	$(DJANGO) check --deploy --fail-level WARNING

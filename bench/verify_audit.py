@@ -52,7 +52,7 @@ def _rss_now() -> int:
     return 0
 
 
-def _event(seq: int, prev_hash: str, start: datetime) -> dict[str, Any]:
+def _event(seq: int, prev_hash: str, start: datetime, key_id: str) -> dict[str, Any]:
     case_id = uuid.UUID(int=seq % 5000)
     return {
         "seq": seq,
@@ -70,6 +70,7 @@ def _event(seq: int, prev_hash: str, start: datetime) -> dict[str, Any]:
         "ip_address": f"10.0.{seq % 250}.{seq % 200}",
         "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Gecko/20100101 Firefox/128.0",
         "detail": {"path": f"/cases/{case_id}/"},
+        "key_id": key_id,
         "prev_hash": prev_hash,
     }
 
@@ -84,7 +85,7 @@ def build(database_url: str, rows: int, batch: int = 10_000) -> dict[str, Any]:
     from django.core.management import call_command
     from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-    from masip.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditEvent, chain_hash
+    from masip.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditEvent, audit_keyring, chain_hash
 
     call_command("migrate", verbosity=0)
     connection = connections[DEFAULT_DB_ALIAS]  # the wrapper itself: the proxy costs a lookup per use
@@ -97,11 +98,14 @@ def build(database_url: str, rows: int, batch: int = 10_000) -> dict[str, Any]:
     started = time.perf_counter()
     start = datetime(2026, 1, 1, tzinfo=UTC)
     prev_hash = GENESIS_HASH
+    # Signed with the key the verifying child will read from the same settings.
+    keyring = audit_keyring()
+    key_id, key = keyring.primary_id, keyring.keys[keyring.primary_id]
     for first in range(1, rows + 1, batch):
         params = []
         for seq in range(first, min(first + batch, rows + 1)):
-            event = _event(seq, prev_hash, start)
-            event["hash"] = prev_hash = chain_hash(event)
+            event = _event(seq, prev_hash, start, key_id)
+            event["hash"] = prev_hash = chain_hash(event, key)
             params.append(
                 [
                     f.get_db_prep_save(event[f.attname], connection) if f.attname in prepared else event[f.attname]

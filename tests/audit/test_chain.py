@@ -1,12 +1,16 @@
 """The audit chain catches tampering: edits, deletions, reordering and re-hashing, each at the right row.
 
 An attacker with database access can switch the append-only triggers off, so these tests do
-exactly that and then check that `verify_chain()` and `manage.py verify_audit` notice.
+exactly that and then check that `verify_chain()` and `manage.py verify_audit` notice. Without
+the audit key (MASIP_AUDIT_KEYS, never in the database) a rewrite is caught at the edited row;
+with it, only at a recorded head.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import json
 import tracemalloc
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -18,9 +22,18 @@ from django.db import DatabaseError, connection, transaction
 from django.test import RequestFactory
 
 from masip.accounts.models import Role
-from masip.audit.models import GENESIS_HASH, HASHED_FIELDS, AuditAction, AuditEvent, chain_hash
+from masip.audit.models import (
+    GENESIS_HASH,
+    HASHED_FIELDS,
+    AuditAction,
+    AuditEvent,
+    _canonical,
+    audit_keyring,
+    chain_hash,
+)
 from masip.audit.services import audit_record
-from masip.audit.verification import verify_chain
+from masip.audit.verification import signing_key_usage, verify_chain
+from masip.core.keyring import generate_key_spec
 from tests.audit.tamper import sql, triggers_off
 from tests.factories import CaseFactory, member
 
@@ -54,6 +67,12 @@ def chain():
     audit_record(action=AuditAction.LOGIN_FAILED, obj=manager)
     audit_record(action=AuditAction.LOGOUT, actor=manager, request=request)
     return list(AuditEvent.objects.order_by("seq"))
+
+
+def signing_key() -> bytes:
+    """The key the test settings sign new rows with (an attacker who stole it could use it)."""
+    keyring = audit_keyring()
+    return keyring.keys[keyring.primary_id]
 
 
 def head(events) -> str:
@@ -151,26 +170,97 @@ def _row(seq: int) -> dict[str, object]:
 def test_rehashing_an_edited_row_breaks_the_link_to_the_next_row(chain):
     forged = _row(3) | {"justification": "Routine check"}
     with triggers_off():
-        AuditEvent.objects.filter(seq=3).update(justification="Routine check", hash=chain_hash(forged))
+        AuditEvent.objects.filter(seq=3).update(justification="Routine check", hash=chain_hash(forged, signing_key()))
     assert_broken(4, "row 4 does not follow row 3")
 
 
-def test_rewriting_the_rest_of_the_chain_is_caught_by_the_recorded_head(chain):
-    recorded = head(chain)
-    prev_hash = chain[1].hash
+def plain_sha256(row: dict[str, object]) -> str:
+    """The chain hash as it was before the chain was keyed: what the reviewer's forger computed."""
+    payload = {name: _canonical(row[name]) for name in HASHED_FIELDS}
+    return hashlib.sha256(
+        json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    ).hexdigest()
+
+
+def rewrite_tail(chain, forge, *, start: int = 3, key_id: str | None = None) -> None:
+    """Edit row `start`, then recompute its hash and every later row's with `forge`, as an
+    attacker with write access to the table would (triggers off, links kept consistent)."""
+    prev_hash = chain[start - 2].hash
     with triggers_off():
-        for seq in range(3, 7):
+        for seq in range(start, chain[-1].seq + 1):
             row = _row(seq) | {"prev_hash": prev_hash}
-            if seq == 3:
+            if seq == start:
                 row["justification"] = "Routine check"
-            prev_hash = chain_hash(row)
+            if key_id is not None:
+                row["key_id"] = key_id
+            prev_hash = forge(row)
             AuditEvent.objects.filter(seq=seq).update(
-                justification=row["justification"], prev_hash=row["prev_hash"], hash=prev_hash
+                justification=row["justification"], key_id=row["key_id"], prev_hash=row["prev_hash"], hash=prev_hash
             )
 
+
+def test_rewriting_the_rest_of_the_chain_with_the_stolen_key_is_caught_by_the_recorded_head(chain):
+    """Also the control for the tests below: the same rewrite, keyed right, is a valid chain."""
+    recorded = head(chain)
+    rewrite_tail(chain, lambda row: chain_hash(row, signing_key()))
+
+    assert AuditEvent.objects.get(seq=3).justification == "Routine check"
     assert verify_chain().intact
     with pytest.raises(CommandError, match="does not contain the recorded head"):
         call_command("verify_audit", expect_head=recorded)
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [plain_sha256, lambda row: chain_hash(row, hashlib.sha256(b"a guessed key").digest())],
+    ids=["plain-sha256", "wrong-key"],
+)
+def test_rewriting_a_row_and_its_whole_tail_without_the_key_is_detected_at_that_row(chain, forge):
+    rewrite_tail(chain, forge)
+    # No recorded head needed: the edited row itself fails.
+    assert_broken(3, "row 3 was altered after it was written")
+
+
+def test_a_rewrite_under_a_key_id_of_the_attackers_own_is_reported_as_an_unknown_key(chain):
+    attackers_key = hashlib.sha256(b"attacker").digest()
+    rewrite_tail(chain, lambda row: chain_hash(row, attackers_key), key_id="attacker")
+    assert_broken(3, "row 3 is signed with key 'attacker', which is not in MASIP_AUDIT_KEYS: restore it")
+
+
+def test_relabelling_a_rows_key_id_is_detected(chain, settings):
+    settings.MASIP_AUDIT_KEYS += "," + generate_key_spec("audit-other")
+    with triggers_off():
+        AuditEvent.objects.filter(seq=3).update(key_id="audit-other")
+    assert_broken(3, "row 3 was altered after it was written")
+
+
+def test_a_row_signed_with_a_key_missing_from_the_keyring_is_reported(chain, settings):
+    key_id = chain[0].key_id
+    settings.MASIP_AUDIT_KEYS = generate_key_spec("audit-new")
+    assert_broken(1, f"row 1 is signed with key {key_id!r}, which is not in MASIP_AUDIT_KEYS: restore it")
+
+
+def test_rows_signed_by_an_older_key_still_verify_after_a_new_key_is_put_first(
+    settings, capsys, django_assert_num_queries
+):
+    old, new = generate_key_spec("audit-2025"), generate_key_spec("audit-2026")
+    settings.MASIP_AUDIT_KEYS = old
+    for n in range(2):
+        audit_record(action=AuditAction.VIEW, object_type="cases.case", object_id=str(n))
+    settings.MASIP_AUDIT_KEYS = f"{new},{old}"
+    for n in range(3):
+        audit_record(action=AuditAction.VIEW, object_type="cases.case", object_id=str(n))
+
+    signers = list(AuditEvent.objects.order_by("seq").values_list("key_id", flat=True))
+    assert signers == ["audit-2025"] * 2 + ["audit-2026"] * 3
+    assert verify_chain().intact
+    with django_assert_num_queries(1):
+        assert signing_key_usage() == {"audit-2025": 2, "audit-2026": 3}
+    call_command("verify_audit")
+    assert "audit-2026 3 rows (signs new rows), audit-2025 2 rows" in capsys.readouterr().out
+
+    settings.MASIP_AUDIT_KEYS = new  # the old key removed while rows it signed remain
+    assert_broken(1, "row 1 is signed with key 'audit-2025', which is not in MASIP_AUDIT_KEYS")
 
 
 def test_expect_head_must_look_like_a_head(chain):
@@ -286,6 +376,7 @@ def write_valid_chain(rows: int, batch: int = 2000) -> None:
     """`rows` events with a correctly computed chain, written in batches (never all held at once)."""
     start = datetime(2026, 1, 1, tzinfo=UTC)
     prev_hash = GENESIS_HASH
+    key_id, key = audit_keyring().primary_id, signing_key()
     for first in range(1, rows + 1, batch):
         events = []
         for seq in range(first, min(first + batch, rows + 1)):
@@ -302,9 +393,10 @@ def write_valid_chain(rows: int, batch: int = 2000) -> None:
                 user_agent="Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0",
                 ip_address="10.0.0.1",
                 detail={"path": f"/cases/{seq}/"},
+                key_id=key_id,
                 prev_hash=prev_hash,
             )
-            event.hash = prev_hash = chain_hash({**event.__dict__, "action": str(event.action)})
+            event.hash = prev_hash = chain_hash({**event.__dict__, "action": str(event.action)}, key)
             events.append(event)
         AuditEvent.objects.bulk_create(events)
 

@@ -1,18 +1,27 @@
-"""The audit log: append-only, each row chained to the one before by a SHA-256 hash.
+"""The audit log: append-only, each row chained to the one before by an HMAC-SHA256.
 
 Rows are only ever inserted by `masip.audit.services.audit_record`. Database triggers (see the
 migrations) refuse UPDATE and DELETE on the table; `manage.py verify_audit` recomputes the
 chain and names the first row where it breaks.
+
+The chain is keyed by MASIP_AUDIT_KEYS (comma-separated `id:key` pairs, as MASIP_KEYS), which
+is never stored in the database: someone who can rewrite the table but does not hold the key
+cannot recompute the chain after an edit. The first key signs new rows; each row names its
+key, so older keys must stay listed for as long as rows signed with them exist.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from masip.core.keyring import Keyring
 
 GENESIS_HASH = "0" * 64
 
@@ -51,7 +60,10 @@ class AuditEvent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True, editable=False)
     user_agent = models.CharField(max_length=300, blank=True, editable=False)
     detail = models.JSONField(default=dict, editable=False)
+    # The id, in MASIP_AUDIT_KEYS, of the key that signed this row; signed along with the rest.
+    key_id = models.CharField(max_length=32, editable=False)
     prev_hash = models.CharField(max_length=64, editable=False)
+    # An HMAC-SHA256 (hex), not a bare hash, since the chain was keyed: the name is kept.
     hash = models.CharField(max_length=64, editable=False)
 
     class Meta:
@@ -89,6 +101,7 @@ HASHED_FIELDS = (
     "ip_address",
     "user_agent",
     "detail",
+    "key_id",
     "prev_hash",
 )
 
@@ -101,8 +114,19 @@ def _canonical(value: Any) -> Any:
     return value
 
 
-def chain_hash(row: dict[str, Any]) -> str:
-    """The hash of one row: SHA-256 over its canonical JSON, including the previous row's hash."""
+def chain_hash(row: dict[str, Any], key: bytes) -> str:
+    """The chain hash of one row: HMAC-SHA256 under `key` of the row's canonical JSON, which
+    includes the previous row's chain hash and the id of the signing key."""
     payload = {name: _canonical(row[name]) for name in HASHED_FIELDS}
     encoded = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(encoded.encode()).hexdigest()
+    return hmac.new(key, encoded.encode(), hashlib.sha256).hexdigest()
+
+
+@lru_cache(maxsize=4)
+def _parse_audit_keys(spec: str) -> Keyring:
+    return Keyring.parse(spec, setting="MASIP_AUDIT_KEYS")
+
+
+def audit_keyring() -> Keyring:
+    """The keyring configured in settings.MASIP_AUDIT_KEYS (parsed once per distinct value)."""
+    return _parse_audit_keys(settings.MASIP_AUDIT_KEYS)

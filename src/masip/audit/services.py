@@ -16,7 +16,7 @@ from django.db.models import Model
 from django.http import HttpRequest
 from django.utils import timezone
 
-from masip.audit.models import GENESIS_HASH, AuditAction, AuditEvent, chain_hash
+from masip.audit.models import GENESIS_HASH, AuditAction, AuditEvent, audit_keyring, chain_hash
 
 # Any constant will do: it names the one lock that serialises appends to the chain.
 _CHAIN_LOCK_KEY = 0x6D61_7369_70A0
@@ -54,13 +54,15 @@ def audit_record(
     """Append one event to the audit chain and return it.
 
     Records field *names* only, never their values. Guarantees the event is chained to the
-    last committed event; runs in (or opens) a transaction.
+    last committed event and signed with the first key of MASIP_AUDIT_KEYS; runs in (or opens)
+    a transaction.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
     actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     ip, agent = _client(request)
+    keyring = audit_keyring()
     with transaction.atomic():
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
@@ -82,9 +84,10 @@ def audit_record(
             user_agent=agent,
             # A JSON round trip now makes the hashed form equal to what the database returns.
             detail=json.loads(json.dumps(detail or {}, default=str)),
+            key_id=keyring.primary_id,
             prev_hash=prev_hash,
         )
-        event.hash = chain_hash(_row_of(event))
+        event.hash = chain_hash(_row_of(event), keyring.keys[keyring.primary_id])
         event.save(force_insert=True)
     return event
 
@@ -106,5 +109,6 @@ def _row_of(event: AuditEvent) -> dict[str, Any]:
         "ip_address": event.ip_address,
         "user_agent": event.user_agent,
         "detail": event.detail,
+        "key_id": event.key_id,
         "prev_hash": event.prev_hash,
     }

@@ -46,7 +46,8 @@ class Keyring:
     keys: dict[str, bytes]
 
     @classmethod
-    def parse(cls, spec: str) -> Keyring:
+    def parse(cls, spec: str, *, setting: str = "MASIP_KEYS") -> Keyring:
+        """Read `id:key` pairs; `setting` names the variable in error messages (MASIP_AUDIT_KEYS reuses this)."""
         keys: dict[str, bytes] = {}
         order: list[str] = []
         for raw in spec.split(","):
@@ -56,21 +57,21 @@ class Keyring:
             key_id, sep, encoded = entry.partition(":")
             if not sep or not _KEY_ID.match(key_id):
                 raise KeyringError(
-                    "MASIP_KEYS must be comma-separated 'id:key' pairs; generate one with "
+                    f"{setting} must be comma-separated 'id:key' pairs; generate one with "
                     "`manage.py generate_key --id NAME`."
                 )
             try:
                 key = base64.urlsafe_b64decode(encoded.encode())
             except (binascii.Error, ValueError) as exc:
-                raise KeyringError(f"Key {key_id!r} in MASIP_KEYS is not valid base64.") from exc
+                raise KeyringError(f"Key {key_id!r} in {setting} is not valid base64.") from exc
             if len(key) != 32:
-                raise KeyringError(f"Key {key_id!r} in MASIP_KEYS must be 32 bytes (AES-256), not {len(key)}.")
+                raise KeyringError(f"Key {key_id!r} in {setting} must be 32 bytes, not {len(key)}.")
             if key_id in keys:
-                raise KeyringError(f"Key id {key_id!r} appears twice in MASIP_KEYS.")
+                raise KeyringError(f"Key id {key_id!r} appears twice in {setting}.")
             keys[key_id] = key
             order.append(key_id)
         if not order:
-            raise KeyringError("MASIP_KEYS is empty; generate a key with `manage.py generate_key --id NAME`.")
+            raise KeyringError(f"{setting} is empty; generate a key with `manage.py generate_key --id NAME`.")
         return cls(primary_id=order[0], keys=keys)
 
     def encrypt(self, plaintext: str, *, context: str) -> str:

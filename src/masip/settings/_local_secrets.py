@@ -32,3 +32,9 @@ def local_secret_key(var_dir: Path) -> str:
 
 def local_keyring(var_dir: Path) -> str:
     return local_secret(var_dir / "keys.dev", "encryption keys (MASIP_KEYS)", lambda: generate_key_spec("dev1"))
+
+
+def local_audit_keyring(var_dir: Path) -> str:
+    return local_secret(
+        var_dir / "audit-keys.dev", "audit signing keys (MASIP_AUDIT_KEYS)", lambda: generate_key_spec("audit-dev1")
+    )

@@ -26,7 +26,16 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith(("django-insecure", "test-only"
     raise ImproperlyConfigured("SECRET_KEY is too short or a placeholder: generate at least 50 random characters.")
 MASIP_KEYS = _required("MASIP_KEYS")
 Keyring.parse(MASIP_KEYS)  # fails loudly on a malformed keyring
+MASIP_AUDIT_KEYS = _required("MASIP_AUDIT_KEYS")
+_audit_keys = Keyring.parse(MASIP_AUDIT_KEYS, setting="MASIP_AUDIT_KEYS").keys.values()  # fails loudly too
+if set(_audit_keys) & set(Keyring.parse(MASIP_KEYS).keys.values()):
+    # Audit keys are kept as long as the rows they signed, data keys are retired: never one key for both.
+    raise ImproperlyConfigured("MASIP_AUDIT_KEYS shares a key with MASIP_KEYS: generate separate audit keys.")
 ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
+if not ALLOWED_HOSTS or any("*" in host for host in ALLOWED_HOSTS):
+    # Links in invitations and alerts are built from the Host header, which only a fixed list
+    # of names keeps honest.
+    raise ImproperlyConfigured("ALLOWED_HOSTS must name masip's host names exactly (no '*' wildcards).")
 DATABASES = {"default": database_from_url(_required("DATABASE_URL"))}
 CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS]
 

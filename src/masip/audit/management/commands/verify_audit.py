@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from masip.audit.verification import verify_chain
+from masip.audit.models import audit_keyring
+from masip.audit.verification import signing_key_usage, verify_chain
 
 
 def _positive(text: str) -> int:
@@ -43,7 +44,17 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"Audit chain intact: {report.rows_checked} rows.")
             + f"\nHead: {report.head_seq}:{report.head_hash}"
             + "\nRecord the head outside masip; `verify_audit --expect-head` later proves no row up to it changed."
+            + f"\n{self._key_usage()}"
         )
+
+    def _key_usage(self) -> str:
+        keyring, used = audit_keyring(), signing_key_usage()
+        # The chain verified, so every key id in use is in the keyring; list them in its order.
+        described = [
+            f"{key_id} {used.get(key_id, 0):,} rows" + (" (signs new rows)" if key_id == keyring.primary_id else "")
+            for key_id in keyring.keys
+        ]
+        return "Rows per key in MASIP_AUDIT_KEYS: " + ", ".join(described) + ". Keep every key that has rows."
 
     def _check_anchor(self, anchor: str) -> None:
         from masip.audit.models import AuditEvent
