@@ -6,11 +6,13 @@ row commit or roll back together.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import uuid
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
 from django.http import HttpRequest
@@ -22,10 +24,29 @@ from masip.audit.models import GENESIS_HASH, AuditAction, AuditEvent, audit_keyr
 _CHAIN_LOCK_KEY = 0x6D61_7369_70A0
 
 
+def client_address(request: HttpRequest) -> str | None:
+    """The address of the person's machine as far as masip can trust it.
+
+    Behind MASIP_TRUSTED_PROXY_COUNT reverse proxies, each appends the address it received
+    from to X-Forwarded-For, so the entry that many places from the end is the last one no
+    client could forge. Without trusted proxies the header is ignored.
+    """
+    proxies = settings.MASIP_TRUSTED_PROXY_COUNT
+    if proxies > 0:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
+        if len(hops) >= proxies:
+            candidate = hops[-proxies]
+            try:
+                return str(ipaddress.ip_address(candidate))
+            except ValueError:
+                return None
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def _client(request: HttpRequest | None) -> tuple[str | None, str]:
     if request is None:
         return None, ""
-    return request.META.get("REMOTE_ADDR") or None, request.META.get("HTTP_USER_AGENT", "")[:300]
+    return client_address(request), request.META.get("HTTP_USER_AGENT", "")[:300]
 
 
 def _lock_chain() -> None:

@@ -41,6 +41,12 @@ CSRF_TRUSTED_ORIGINS = [f"https://{host}" for host in ALLOWED_HOSTS]
 
 SECURE_SSL_REDIRECT = os.environ.get("MASIP_SSL_REDIRECT", "true").lower() != "false"
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+try:
+    MASIP_TRUSTED_PROXY_COUNT = int(os.environ.get("MASIP_TRUSTED_PROXY_COUNT", "1"))
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "MASIP_TRUSTED_PROXY_COUNT must be a whole number (0 when masip faces clients directly)."
+    ) from exc
 SECURE_HSTS_SECONDS = 63072000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
