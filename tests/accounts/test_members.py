@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.db import connection
-from django.test import Client
+from django.test import Client, TestCase
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -32,21 +32,25 @@ def _admin_events() -> list[AuditEvent]:
 
 
 def _invite(client: Client, unit, role: str = Role.OUTREACH_WORKER, email: str = "new.person@example.org"):
-    return client.post(
-        reverse("accounts:invite"),
-        {
-            "full_name": "New Person",
-            "email": email,
-            "agency": AgencyFactory().pk,
-            "unit": unit.pk,
-            "role": role,
-        },
-    )
+    # The invitation email goes out once the transaction commits.
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return client.post(
+            reverse("accounts:invite"),
+            {
+                "full_name": "New Person",
+                "email": email,
+                "agency": AgencyFactory().pk,
+                "unit": unit.pk,
+                "role": role,
+            },
+        )
 
 
-def _link_from(response) -> str:
-    match = re.search(r'id="invitation-link">([^<]+)<', response.content.decode())
-    assert match, "the invitation page shows the link once"
+def _emailed_link(email: str = "new.person@example.org") -> str:
+    """The invitation link from the last email sent to `email`: the only place it appears."""
+    (message, *_) = [m for m in reversed(mail.outbox) if m.to == [email.lower()]]
+    match = re.search(r"^(http\S+/accounts/invitation/\S+/)$", message.body, re.MULTILINE)
+    assert match, message.body
     return match.group(1)
 
 
@@ -57,17 +61,21 @@ def _path(link: str) -> str:
 # --- invitations ------------------------------------------------------------------------
 
 
-def test_manager_invites_someone_who_accepts_and_can_then_sign_in(django_capture_on_commit_callbacks):
+def test_manager_invites_someone_who_accepts_and_can_then_sign_in():
     unit = UnitFactory()
     manager = member(Role.UNIT_MANAGER, unit=unit)
-    with django_capture_on_commit_callbacks(execute=True):
-        response = _invite(verified_client(manager), unit)
+    response = _invite(verified_client(manager), unit)
     assert response.status_code == 200
-    link = _link_from(response)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["new.person@example.org"]
-    assert link in mail.outbox[0].body
+    link = _emailed_link()
     invitation = Invitation.objects.get()
+    page = response.content.decode()
+    # Emailed only: on the page the inviter could open it themself and claim the account.
+    assert _path(link) not in page
+    assert "/accounts/invitation/" not in page
+    assert "We have emailed the invitation link to new.person@example.org" in page
+    assert timezone.localtime(invitation.expires_at).strftime("%-d %B %Y") in page
     token = link.rstrip("/").rsplit("/", 1)[1]
     assert token not in invitation.token_hash  # only the hash is kept
     invited = _admin_events()[-1]
@@ -101,7 +109,8 @@ def test_manager_invites_someone_who_accepts_and_can_then_sign_in(django_capture
 def test_invitation_refuses_a_weak_or_mismatched_password():
     unit = UnitFactory()
     response = _invite(verified_client(member(Role.UNIT_MANAGER, unit=unit)), unit)
-    path = _path(_link_from(response))
+    assert response.status_code == 200
+    path = _path(_emailed_link())
     weak = Client().post(path, {"full_name": "New Person", "password1": "short", "password2": "short"})
     assert weak.status_code == 200
     assert "too short" in weak.content.decode()
@@ -110,15 +119,18 @@ def test_invitation_refuses_a_weak_or_mismatched_password():
     assert not User.objects.filter(email="new.person@example.org").exists()
 
 
-def test_invitation_of_an_existing_user_adds_the_role_and_keeps_their_password():
+def test_invitation_of_an_existing_user_adds_the_role_once_they_accept_signed_in_and_keeps_their_password():
     unit = UnitFactory()
     existing = member(Role.CLINICIAN)
-    response = _invite(verified_client(member(Role.UNIT_MANAGER, unit=unit)), unit, email=existing.email.upper())
-    path = _path(_link_from(response))
-    page = Client().get(path)
-    assert "You already have a masip account" in page.content.decode()
-    Client().post(path, {})
+    _invite(verified_client(member(Role.UNIT_MANAGER, unit=unit)), unit, email=existing.email.upper())
+    path = _path(_emailed_link(existing.email))
+    owner = verified_client(existing)
+    page = owner.get(path)
+    assert f"You are signed in as {existing.email}" in page.content.decode()
+    response = owner.post(path, {})
+    assert response["Location"] == reverse("home")
     assert existing.memberships.filter(unit=unit, role=Role.OUTREACH_WORKER, status=MembershipStatus.ACTIVE).exists()
+    assert owner.get(reverse("home")).status_code == 200  # still signed in, with the new role
     existing.refresh_from_db()
     assert post_password(Client(), existing.email).status_code == 302  # the old password still works
 

@@ -117,7 +117,7 @@ def test_switch_unit_goes_back_to_the_page_it_was_made_on_but_never_off_site():
     other = MembershipFactory(user=user, role=Role.OUTREACH_WORKER).unit
     client = sign_in(user)
     url = reverse("accounts:switch_unit")
-    back = client.post(url, {"unit": other.pk}, HTTP_REFERER="http://testserver/accounts/profile/")
-    assert back["Location"] == "http://testserver/accounts/profile/"
+    back = client.post(url, {"unit": other.pk}, HTTP_REFERER="http://testserver/accounts/profile/?tab=roles")
+    assert back["Location"] == "/accounts/profile/?tab=roles"  # the path only: never another host
     away = client.post(url, {"unit": other.pk}, HTTP_REFERER="https://evil.example/")
     assert away["Location"] == reverse("home")

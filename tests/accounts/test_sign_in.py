@@ -262,6 +262,21 @@ def test_five_wrong_codes_lock_the_account_and_end_the_half_signed_in_session():
     assert _events(AuditAction.LOCKED_OUT)
 
 
+def test_typing_the_right_password_again_does_not_clear_the_wrong_codes():
+    # Someone who has the password must not get unlimited code guesses by signing in again
+    # with it between guesses (axes would otherwise reset the count on every right password).
+    user = member(Role.CLINICIAN)
+    device = TOTPDevice.objects.get(user=user)
+    client = Client()
+    statuses = []
+    for guesses in (2, 2, 1):
+        assert post_password(client, user.email).status_code == 302
+        statuses += [post_code(client, wrong_code(device)).status_code for _ in range(guesses)]
+    assert statuses == [200] * (settings.AXES_FAILURE_LIMIT - 1) + [429]
+    assert not _is_signed_in(client)
+    assert post_password(Client(), user.email).status_code == 429
+
+
 def test_a_full_sign_in_clears_earlier_failures():
     user = member(Role.CLINICIAN)
     for n in range(settings.AXES_FAILURE_LIMIT - 1):

@@ -12,10 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from axes.utils import reset as axes_reset
-from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -24,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from masip.access.policy import Capability, has_capability
+from masip.access.policy import Capability, has_capability, roles_with_capability
 from masip.access.principal import forget_principal, principal_for
 from masip.accounts.models import (
     INVITATION_LIFETIME,
@@ -39,6 +37,7 @@ from masip.accounts.models import (
 )
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
+from masip.core.mail import SEND_ERRORS, email_after_commit, email_now
 
 
 class AccountAdminError(Exception):
@@ -49,6 +48,15 @@ INVITATION_NOT_VALID = (
     "This invitation link has expired, has already been used, or is not valid. "
     "Ask the person who invited you to send you a new invitation."
 )
+OWN_ROLES_REFUSED = "You cannot change your own roles. Ask another unit manager or a system administrator."
+OWN_INVITATION_REFUSED = (
+    "You cannot invite yourself. Ask another unit manager or a system administrator to give you the role."
+)
+
+
+def sign_in_as_owner_first(email: str) -> str:
+    """The refusal for an invitation to an existing account opened by anyone but its owner."""
+    return f"Sign in as {email} first, then open the link again."
 
 
 def _require_manages(actor: Any, unit_id: int) -> None:
@@ -83,6 +91,62 @@ def _refuse_losing_own_management(actor: Any, membership: Membership, *, doing: 
             f"You cannot {doing} your own {membership.get_role_display().lower()} role: nobody could then "
             "manage this unit's members through you. Ask another unit manager or a system administrator."
         )
+
+
+def _refuse_own(actor: Any, membership: Membership) -> None:
+    # A member administrator could otherwise give themself a role that sees case data, which
+    # the policy denies to their own role (a system administrator sees none).
+    if membership.user_id == actor.pk:
+        raise AccountAdminError(OWN_ROLES_REFUSED)
+
+
+def own_roles_refusal(*, actor: Any, membership: Membership) -> str:
+    """Why `actor` may not change or reinstate `membership`, in words for them; '' if nothing forbids it here."""
+    return OWN_ROLES_REFUSED if membership.user_id == actor.pk else ""
+
+
+def _sees_case_data(role: str) -> bool:
+    """Whether holders of `role` see a unit's case data (granting one is told to the unit's managers)."""
+    return has_capability(role, Capability.WORK_CASES) or has_capability(role, Capability.OVERSEE_UNIT_CASELOAD)
+
+
+def _tell_managers_of_case_access(*, membership: Membership, granted_by: User | None, acted_by: User, how: str) -> None:
+    """After commit, email the unit's managers (not the granter, not whoever acted) about a role that sees case data.
+
+    A detective control: it does not stop a member administrator from giving case access to an
+    account they control (an address of their own, a colleague's account), but it makes sure
+    someone else responsible for the unit hears of it. Names, role, unit and granter only.
+    """
+    if not _sees_case_data(membership.role):
+        return
+    # The unit's managers: those answerable for both its members and its caseload (the unit
+    # manager role), not the system administrators, who may be the ones granting.
+    managers = roles_with_capability(Capability.MANAGE_MEMBERS) & roles_with_capability(
+        Capability.OVERSEE_UNIT_CASELOAD
+    )
+    skip = {acted_by.pk} | ({granted_by.pk} if granted_by is not None else set())
+    recipients = list(
+        Membership.objects.active()
+        .filter(unit_id=membership.unit_id, role__in=managers, user__is_service_account=False)
+        .exclude(user_id__in=skip)
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+    if not recipients:
+        return
+    context = {
+        "member": membership.user,
+        "role": membership.get_role_display(),
+        "unit": membership.unit,
+        "granted_by": granted_by,
+        "how": how,
+        "when": timezone.now(),
+    }
+    # One line whatever the names hold: a line break in a subject makes sending fail.
+    subject = " ".join(f"{membership.user} now has the role {context['role']} in {membership.unit} on masip".split())
+    body = render_to_string("accounts/email/case_access_granted.txt", context)
+    email_after_commit([(subject, body, [email]) for email in recipients])
 
 
 def _end_sessions(user: User) -> None:
@@ -132,16 +196,19 @@ def membership_invite(
     role: str,
     site_url: str,
     request: HttpRequest | None = None,
-) -> IssuedInvitation:
+) -> Invitation:
     """Invite someone to hold `role` in `unit`.
 
-    Guarantees: the actor manages `unit` and may grant `role`; nobody already holds that role
-    there; only the token's hash is stored; the link is emailed once the invitation is committed
-    and returned to the caller to show once. Valid for `INVITATION_LIFETIME`.
+    Guarantees: the actor manages `unit` and may grant `role`; nobody invites their own email
+    address; nobody already holds that role there; only the token's hash is stored; the link
+    goes only into the email sent to `email`, sent before the invitation commits (it is never
+    returned, so no page can show it to the inviter). Valid for `INVITATION_LIFETIME`.
     """
     email = email.strip().lower()
     _require_manages(actor, unit.pk)
     _require_may_grant(actor, unit.pk, role)
+    if email == actor.email.strip().lower():
+        raise AccountAdminError(OWN_INVITATION_REFUSED)
     if Membership.objects.filter(user__email=email, unit=unit, role=role).exists():
         raise AccountAdminError(
             f"{email} already holds this role in {unit}. If it is suspended, reinstate it from the members page."
@@ -168,17 +235,23 @@ def membership_invite(
         )
         body = render_to_string(
             "accounts/email/invitation.txt",
-            {"invitation": invitation, "link": issued.link, "inviter": actor, "days": INVITATION_LIFETIME.days},
+            {
+                "invitation": invitation,
+                "link": issued.link,
+                "inviter": actor,
+                "days": INVITATION_LIFETIME.days,
+                "has_account": not needs_password(User.objects.filter(email=email).first()),
+            },
         )
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=f"You are invited to join {unit} on masip",
-                message=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[email],
-            )
-        )
-    return issued
+        # The link exists only in this email: if it cannot go, no invitation is made.
+        try:
+            email_now([(f"You are invited to join {unit} on masip", body, [email])])
+        except SEND_ERRORS as exc:
+            raise AccountAdminError(
+                "masip could not send the invitation email, so no invitation was made. Ask your system "
+                "administrator to check masip's email settings, then invite again."
+            ) from exc
+    return invitation
 
 
 @dataclass(frozen=True)
@@ -201,14 +274,37 @@ def needs_password(user: User | None) -> bool:
     return user is None or not user.has_usable_password()
 
 
+def may_accept(*, existing: User | None, actor: User | None) -> bool:
+    """Whether `actor` may accept an invitation addressed to the account `existing` (None: no account yet).
+
+    An account with a password accepts only while its owner is signed in (and, as the caller
+    ensures, past the second factor): otherwise whoever holds the link, such as the manager who
+    sent it, could add the role to someone else's account. A new account, or one created
+    without a password by `create_administrator`, is claimed by choosing its password through
+    the link.
+    """
+    if needs_password(existing):
+        return True
+    return actor is not None and existing is not None and actor.pk == existing.pk
+
+
 def invitation_accept(
-    *, token: str, full_name: str, password: str | None, request: HttpRequest | None = None
+    *,
+    token: str,
+    full_name: str,
+    password: str | None,
+    actor: User | None = None,
+    request: HttpRequest | None = None,
 ) -> AcceptedInvitation:
     """Accept the invitation behind `token`: one use only, before it expires.
 
     Creates the account with the chosen password (validated by Django's password validators),
     or adds the role to an existing account with that email (whose password is left alone).
-    Raises AccountAdminError with the same message for an unknown, used or expired token.
+    For an existing account with a password, `actor` must be that account, signed in and past
+    the second factor (the view passes `actor` only then); nobody accepts an invitation they
+    sent to themselves. Raises AccountAdminError with the same message for an unknown, used or
+    expired token. When the role can see case data, the unit's other managers are emailed once
+    it commits.
     """
     with transaction.atomic():
         found = invitation_for_token(token)
@@ -220,6 +316,11 @@ def invitation_accept(
         existing = User.objects.select_for_update().filter(email=invitation.email).first()
         if existing is not None and existing.is_service_account:
             raise AccountAdminError(INVITATION_NOT_VALID)
+        if not may_accept(existing=existing, actor=actor):
+            raise AccountAdminError(sign_in_as_owner_first(invitation.email))
+        if existing is not None and existing.has_usable_password() and invitation.invited_by_id == existing.pk:
+            # Sent before self-invitations were refused: it must not grant a role now.
+            raise AccountAdminError(OWN_INVITATION_REFUSED)
         new_account = existing is None
         user = existing if existing is not None else User(email=invitation.email, agency=invitation.agency)
         sets_password = needs_password(existing)
@@ -243,6 +344,9 @@ def invitation_accept(
             membership = Membership.objects.create(
                 user=user, unit_id=invitation.unit_id, role=invitation.role, granted_by=invitation.invited_by
             )
+            _tell_managers_of_case_access(
+                membership=membership, granted_by=invitation.invited_by, acted_by=user, how="invitation sent"
+            )
         invitation.accepted_at = timezone.now()
         invitation.save(update_fields=["accepted_at", "updated_at"])
         audit_record(
@@ -256,6 +360,8 @@ def invitation_accept(
             + (["password"] if sets_password else []),
             detail={"operation": "invitation_accept", "invitation_id": invitation.pk, "new_account": new_account},
         )
+    if actor is not None:
+        forget_principal(actor)
     return AcceptedInvitation(user=user, membership=membership, new_account=new_account)
 
 
@@ -264,26 +370,29 @@ def membership_change_role(
 ) -> Membership:
     """Give the member `role` instead of their current role in the same unit.
 
-    Guarantees: the actor manages the unit and may grant both the old and the new role; the
-    member does not already hold `role` there; a manager cannot take away their own last way to
-    manage the unit. Audited with `fields == ["role"]`; takes effect on the member's next request.
+    Guarantees: the actor manages the unit and may grant both the old and the new role; nobody
+    changes a role of their own (that is how a member administrator would give themself case
+    access); the member does not already hold `role` there. Audited with `fields == ["role"]`;
+    takes effect on the member's next request. When the new role can see case data, the unit's
+    other managers are emailed once it commits.
     """
     with transaction.atomic():
         membership = _lock(Membership, membership.pk)
         _require_may_touch(actor, membership)
         _require_may_grant(actor, membership.unit_id, role)
+        _refuse_own(actor, membership)
         if membership.role == role:
             raise AccountAdminError(f"{membership.user} already has this role. Choose a different role.")
         if Membership.objects.filter(user_id=membership.user_id, unit_id=membership.unit_id, role=role).exists():
             raise AccountAdminError(
                 f"{membership.user} already holds that role in {membership.unit}. Suspend this one instead."
             )
-        if not has_capability(role, Capability.MANAGE_MEMBERS):
-            _refuse_losing_own_management(actor, membership, doing="give up")
         previous = membership.role
         membership.role = role
         membership.granted_by = actor
         membership.save(update_fields=["role", "granted_by", "updated_at"])
+        if membership.status == MembershipStatus.ACTIVE:
+            _tell_managers_of_case_access(membership=membership, granted_by=actor, acted_by=actor, how="role changed")
         audit_record(
             action=AuditAction.ADMIN,
             actor=actor,
@@ -329,15 +438,22 @@ def membership_suspend(*, membership: Membership, actor: User, request: HttpRequ
 
 
 def membership_reinstate(*, membership: Membership, actor: User, request: HttpRequest | None = None) -> Membership:
-    """Make a suspended membership active again (it does not reactivate a suspended account)."""
+    """Make a suspended membership active again (it does not reactivate a suspended account).
+
+    Guarantees: the actor manages the unit and may grant the role; nobody reinstates a role of
+    their own. When the role can see case data, the unit's other managers are emailed once it
+    commits.
+    """
     with transaction.atomic():
         membership = _lock(Membership, membership.pk)
         _require_may_touch(actor, membership)
+        _refuse_own(actor, membership)
         if membership.status == MembershipStatus.ACTIVE:
             raise AccountAdminError("This membership is already active.")
         membership.status = MembershipStatus.ACTIVE
         membership.granted_by = actor
         membership.save(update_fields=["status", "granted_by", "updated_at"])
+        _tell_managers_of_case_access(membership=membership, granted_by=actor, acted_by=actor, how="role reinstated")
         audit_record(
             action=AuditAction.ADMIN,
             actor=actor,
@@ -392,7 +508,8 @@ def user_reinstate(*, actor: User, user: User, request: HttpRequest | None = Non
     Guarantees: only a system administrator of a unit the user belongs to may do it; an account
     that is not suspended is refused and nothing is written. Roles suspended one by one stay
     suspended, and the sessions ended by the suspension stay ended: the person signs in afresh.
-    Audited with `fields == ["is_active"]`.
+    Audited with `fields == ["is_active"]`. Each of their active roles that sees case data is
+    told to that unit's other managers once it commits, as when such a role is granted.
     """
     with transaction.atomic():
         user = _lock(User, user.pk)
@@ -403,6 +520,10 @@ def user_reinstate(*, actor: User, user: User, request: HttpRequest | None = Non
             raise AccountAdminError(f"{user}'s account is not suspended, so there is nothing to reinstate.")
         user.is_active = True
         user.save(update_fields=["is_active"])
+        for membership in Membership.objects.active().filter(user_id=user.pk).select_related("user", "unit"):
+            _tell_managers_of_case_access(
+                membership=membership, granted_by=actor, acted_by=actor, how="account reinstated"
+            )
         audit_record(
             action=AuditAction.ADMIN,
             actor=actor,
@@ -485,14 +606,7 @@ def user_second_factor_reset(*, actor: User, user: User, reason: str, request: H
             detail={"operation": "user_second_factor_reset", "devices_removed": removed},
         )
         body = render_to_string("accounts/email/second_factor_reset.txt", {"user": user, "actor": actor})
-        transaction.on_commit(
-            lambda: send_mail(
-                subject="Your masip authenticator app was reset",
-                message=body,
-                from_email=settings.DEFAULT_FROM_EMAIL,
-                recipient_list=[user.email],
-            )
-        )
+        email_after_commit([("Your masip authenticator app was reset", body, [user.email])])
     return removed
 
 

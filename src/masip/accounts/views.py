@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 from typing import Any, cast
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 import django_otp
 import segno
@@ -17,7 +17,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -64,11 +64,31 @@ def _verified(request: HttpRequest) -> bool:
 
 
 def _local(request: HttpRequest, candidate: str) -> str:
-    """`candidate` when it is an address on this site, else ''."""
+    """`candidate` when it is a path on this site ("/cases/12/"), else ''.
+
+    Only an absolute path is taken: a full URL (even to this site) or a bare word ("cases") is
+    not. `//host` and `/\\host` are other sites to a browser; control characters and spaces,
+    which browsers drop or trim, could turn a path into one of those.
+    """
+    if not candidate.startswith("/") or candidate.startswith(("//", "/\\")):
+        return ""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in candidate):
+        return ""
     allowed = url_has_allowed_host_and_scheme(
         candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
-    return candidate if candidate and allowed else ""
+    return candidate if allowed else ""
+
+
+def _path_of(request: HttpRequest, referer: str) -> str:
+    """The path and query of a Referer from this site, for `_local` to check; '' for anything else."""
+    try:
+        parts = urlsplit(referer)
+    except ValueError:  # "http://[" and the like: a malformed header is no address
+        return ""
+    if parts.scheme not in ("http", "https") or parts.netloc != request.get_host():
+        return ""
+    return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
 def _safe_next(request: HttpRequest) -> str:
@@ -82,7 +102,9 @@ def _with_next(url_name: str, next_url: str) -> str:
 
 
 def _after_sign_in(next_url: str) -> HttpResponseRedirect:
-    return redirect(next_url or settings.LOGIN_REDIRECT_URL)
+    # Never redirect(next_url): it would try a bare word as a URL name. `next_url` is already a
+    # checked local path (see `_local`).
+    return HttpResponseRedirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
 
 # --- sign-in --------------------------------------------------------------------------------
@@ -241,10 +263,12 @@ def locked_out(
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     # Public, so that someone half-way through signing in can abandon it. logout() is audited
-    # by the user_logged_out receiver.
+    # by the user_logged_out receiver. `next` carries on to sign in as someone else, for
+    # example to accept an invitation addressed to another account.
+    next_url = _safe_next(request)
     auth_logout(request)
     messages.info(request, "You have signed out.")
-    return redirect("accounts:login")
+    return HttpResponseRedirect(_with_next("accounts:login", next_url))
 
 
 @signed_in
@@ -274,8 +298,8 @@ def switch_unit(request: HttpRequest) -> HttpResponse:
     request.session[CurrentMembershipMiddleware.SESSION_KEY] = chosen.pk
     messages.success(request, f"You are now working in {chosen}.")
     # Back to the page the switch was made on (the header form is on every page).
-    back = _safe_next(request) or _local(request, request.headers.get("referer", ""))
-    return redirect(back or "home")
+    back = _safe_next(request) or _local(request, _path_of(request, request.headers.get("referer", "")))
+    return HttpResponseRedirect(back or resolve_url("home"))
 
 
 # --- member administration ---------------------------------------------------------------
@@ -305,13 +329,12 @@ def members(request: HttpRequest) -> HttpResponse:
 
 
 @requires_capability(Capability.MANAGE_MEMBERS)
-@never_cache  # the answer carries the invitation link
 def invite(request: HttpRequest) -> HttpResponse:
     unit_ids = selectors.manageable_unit_ids(request.user)
     form = InvitationForm(request.POST if request.method == "POST" else None, actor=request.user, unit_ids=unit_ids)
     if form.is_valid():
         try:
-            issued = services.membership_invite(
+            invitation = services.membership_invite(
                 actor=_user(request),
                 email=form.cleaned_data["email"],
                 full_name=form.cleaned_data["full_name"],
@@ -324,9 +347,32 @@ def invite(request: HttpRequest) -> HttpResponse:
         except services.AccountAdminError as refusal:
             form.add_error(None, str(refusal))
         else:
-            # The link is shown here once; only its hash is stored.
-            return render(request, "accounts/invitation_sent.html", {"issued": issued})
+            # The link is only in the email: shown here, it would let the inviter accept it.
+            return render(request, "accounts/invitation_sent.html", {"invitation": invitation})
     return render(request, "accounts/invite.html", {"form": form})
+
+
+def _sign_in_as_owner_first(request: HttpRequest, invitation: Any, owner: User) -> HttpResponse:
+    """The invitation is for an existing account and this browser is not signed in as it."""
+    here = request.path
+    context: dict[str, Any] = {"invitation": invitation, "message": services.sign_in_as_owner_first(owner.email)}
+    if request.user.is_authenticated and request.user.pk == owner.pk:
+        context["continue_url"] = _with_next("accounts:second_factor", here)  # password given, code not yet
+    elif request.user.is_authenticated:
+        context["signed_in_as"] = request.user
+        context["next"] = here
+    else:
+        context["continue_url"] = _with_next("accounts:login", here)
+    status = 200
+    if request.method == "POST":
+        audit_record(
+            action=AuditAction.DENIED,
+            request=request,
+            obj=invitation,
+            detail={"reason": "invitation for an existing account, not signed in as it"},
+        )
+        status = 403
+    return render(request, "accounts/accept_invitation_sign_in.html", context, status=status)
 
 
 @public
@@ -341,6 +387,9 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             request, "accounts/invitation_invalid.html", {"message": services.INVITATION_NOT_VALID}, status=404
         )
     invitation, existing = found
+    actor = _user(request) if _verified(request) else None
+    if existing is not None and not services.may_accept(existing=existing, actor=actor):
+        return _sign_in_as_owner_first(request, invitation, existing)
     needs_password = services.needs_password(existing)
     data = request.POST if request.method == "POST" else None
     # Someone who already has a password only confirms: their form has no fields.
@@ -351,17 +400,22 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
                 token=token,
                 full_name=form.cleaned_data.get("full_name", ""),
                 password=form.cleaned_data.get("password1"),
+                actor=actor,
                 request=request,
             )
         except services.AccountAdminError as refusal:
             form.add_error(None, str(refusal))
         else:
+            role = f"{accepted.membership.get_role_display()} in {accepted.membership.unit}"
+            if not needs_password:
+                # The owner, signed in and past the second factor: the role applies from the next page.
+                messages.success(request, f"You now have the role {role}.")
+                return HttpResponseRedirect(resolve_url(settings.LOGIN_REDIRECT_URL))
             if request.user.is_authenticated and request.user.pk != accepted.user.pk:
                 auth_logout(request)
             messages.success(
                 request,
-                f"You now have the role {accepted.membership.get_role_display()} in {accepted.membership.unit}. "
-                "Sign in to carry on"
+                f"You now have the role {role}. Sign in to carry on"
                 + (": you will set up an authenticator app first." if accepted.new_account else "."),
             )
             return redirect("accounts:login")
@@ -389,7 +443,9 @@ def _run(request: HttpRequest, action: Any, success: str) -> HttpResponse | None
 @requires_capability(Capability.MANAGE_MEMBERS)
 def membership_change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _managed_membership(request, membership_id)
-    form = ChangeRoleForm(request.POST if request.method == "POST" else None, actor=request.user, membership=membership)
+    refusal = services.own_roles_refusal(actor=request.user, membership=membership)
+    data = request.POST if request.method == "POST" and not refusal else None
+    form = ChangeRoleForm(data, actor=request.user, membership=membership)
     if form.is_valid():
         role = form.cleaned_data["role"]
         done = _run(
@@ -404,7 +460,8 @@ def membership_change_role(request: HttpRequest, membership_id: int) -> HttpResp
         )
         if done is not None:
             return done
-    return render(request, "accounts/membership_change_role.html", {"form": form, "membership": membership})
+    context = {"form": form, "membership": membership, "refusal": refusal}
+    return render(request, "accounts/membership_change_role.html", context)
 
 
 @requires_capability(Capability.MANAGE_MEMBERS)
@@ -429,7 +486,8 @@ def membership_suspend(request: HttpRequest, membership_id: int) -> HttpResponse
 @requires_capability(Capability.MANAGE_MEMBERS)
 def membership_reinstate(request: HttpRequest, membership_id: int) -> HttpResponse:
     membership = _managed_membership(request, membership_id)
-    if request.method == "POST":
+    refusal = services.own_roles_refusal(actor=request.user, membership=membership)
+    if request.method == "POST" and not refusal:
         done = _run(
             request,
             lambda: services.membership_reinstate(
@@ -441,7 +499,12 @@ def membership_reinstate(request: HttpRequest, membership_id: int) -> HttpRespon
         )
         if done is not None:
             return done
-    context = {"membership": membership, "suspending": False, "already": membership.status == MembershipStatus.ACTIVE}
+    context = {
+        "membership": membership,
+        "suspending": False,
+        "already": membership.status == MembershipStatus.ACTIVE,
+        "refusal": refusal,
+    }
     return render(request, "accounts/membership_confirm.html", context)
 
 

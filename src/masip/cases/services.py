@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.http import HttpRequest
 from django.urls import reverse
@@ -18,6 +17,7 @@ from masip.accounts.models import Membership
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case, CaseNote
+from masip.core.mail import email_after_commit
 
 BREAK_GLASS_REASON_MIN_LENGTH = 20
 NOTE_MAX_LENGTH = 20_000
@@ -128,8 +128,7 @@ def _notify_managers_on_commit(*, actor: Any, case: Case, request: HttpRequest |
     message = (
         f"{who} opened case {case.reference} outside their caseload.\n\nPlease review this access in masip: {link}\n"
     )
-    messages = [(subject, message, None, [email]) for email in recipients]
-    transaction.on_commit(lambda: send_mass_mail(messages, fail_silently=False))
+    email_after_commit([(subject, message, [email]) for email in recipients])
 
 
 def break_glass_review(*, actor: Any, grant: BreakGlassGrant, request: HttpRequest | None = None) -> BreakGlassGrant:

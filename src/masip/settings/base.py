@@ -126,11 +126,17 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "masip.core.views.csrf_failure"
 
+# How many reverse proxies in front of masip append to X-Forwarded-For; the audit log takes
+# the client address from there only when this is set (production: MASIP_TRUSTED_PROXY_COUNT).
+MASIP_TRUSTED_PROXY_COUNT = 0
+
 # Lockout: 5 failures for one username within 15 minutes lock it for 15 minutes.
 AXES_FAILURE_LIMIT = 5
 AXES_COOLOFF_TIME = timedelta(minutes=15)
 AXES_LOCKOUT_PARAMETERS = ["username"]
-AXES_RESET_ON_SUCCESS = True
+# A right password alone must not wipe the count of wrong second-factor codes (someone who has
+# the password could then guess codes forever); a complete sign-in clears it (accounts.views).
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "masip.accounts.views.locked_out"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
