@@ -307,19 +307,19 @@ def _unit_with_managers():
 
 
 def test_managers_are_told_when_an_invitation_to_a_case_role_is_accepted():
-    unit, admin, first, second = _unit_with_managers()
+    unit, _admin, first, second = _unit_with_managers()
     case = CaseFactory(unit=unit, summary="Victim fears for her life at 12 Hidden Road")
     TeamMemberFactory(case=case, user=first)
-    _invite(verified_client(admin), unit, email="puppet@example.org", role=Role.UNIT_MANAGER, full_name="Sock Puppet")
-    path = _emailed_path("puppet@example.org")
+    _invite(verified_client(first), unit, email="new.clinician@example.org", role=Role.CLINICIAN, full_name="Nia New")
+    path = _emailed_path("new.clinician@example.org")
     password = "a long and unguessable passphrase 93"
     with TestCase.captureOnCommitCallbacks(execute=True):
-        Client().post(path, {"full_name": "Sock Puppet", "password1": password, "password2": password})
+        Client().post(path, {"full_name": "Nia New", "password1": password, "password2": password})
 
     notices = _case_notices()
-    assert sorted(m.to[0] for m in notices) == sorted([first.email, second.email])  # not the granter
+    assert [m.to[0] for m in notices] == [second.email]  # not the granter
     body = notices[0].body
-    for expected in ("Sock Puppet", "puppet@example.org", "Unit manager", unit.name, "Sam Admin"):
+    for expected in ("Nia New", "new.clinician@example.org", "Clinician", unit.name, "Una Manager"):
         assert expected in body
     assert "Hidden Road" not in body
     assert case.reference not in body
@@ -346,10 +346,10 @@ def test_managers_are_told_when_a_case_role_is_reinstated():
     unit, admin, first, second = _unit_with_managers()
     colleague = member(Role.POLICE_INVESTIGATOR, unit=unit)
     membership = colleague.memberships.get()
-    services.membership_suspend(membership=membership, actor=admin)
+    services.membership_suspend(membership=membership, actor=admin)  # taking access away: anyone managing members
     with TestCase.captureOnCommitCallbacks(execute=True):
-        services.membership_reinstate(membership=membership, actor=admin)
-    assert sorted(m.to[0] for m in _case_notices()) == sorted([first.email, second.email])
+        services.membership_reinstate(membership=membership, actor=first)  # giving it back: a unit manager
+    assert [m.to[0] for m in _case_notices()] == [second.email]
 
 
 def test_nothing_is_told_when_the_change_is_refused():
@@ -369,3 +369,51 @@ def test_managers_are_told_when_an_account_with_a_case_role_is_reinstated():
     assert sorted(m.to[0] for m in notices) == sorted([first.email, second.email])
     assert "Ada Advocate" in notices[0].body
     assert "account reinstated by Sam Admin" in notices[0].body
+
+
+# --- separation of duties: system administrators give no role that sees case data ------------
+
+
+@pytest.mark.parametrize("role", [Role.UNIT_MANAGER, Role.POLICE_INVESTIGATOR, Role.CLINICIAN, Role.SUPPORT_OFFICER])
+def test_system_administrator_cannot_give_a_case_role_in_a_unit_with_a_manager(role):
+    unit, admin, _first, _second = _unit_with_managers()
+    response = _invite(verified_client(admin), unit, email="someone@example.org", role=role)
+    assert response.status_code == 200
+    assert not Invitation.objects.filter(email="someone@example.org").exists()
+    assert not [m for m in mail.outbox if m.to == ["someone@example.org"]]
+    with pytest.raises(services.AccountAdminError, match="unit's manager"):
+        services.membership_change_role(
+            membership=member(Role.TRAINER, unit=unit).memberships.get(), role=role, actor=admin
+        )
+
+
+def test_system_administrator_cannot_reinstate_a_case_role_but_can_suspend_it():
+    unit, admin, _first, _second = _unit_with_managers()
+    membership = member(Role.CLINICIAN, unit=unit).memberships.get()
+    services.membership_suspend(membership=membership, actor=admin)
+    with pytest.raises(services.AccountAdminError, match="unit's manager"):
+        services.membership_reinstate(membership=membership, actor=admin)
+
+
+def test_system_administrator_appoints_the_first_manager_of_a_unit_without_one():
+    unit = UnitFactory()
+    admin = member(Role.SYSTEM_ADMINISTRATOR, unit=unit)
+    _invite(verified_client(admin), unit, email="first.manager@example.org", role=Role.UNIT_MANAGER)
+    assert _emailed_path("first.manager@example.org")
+    assert services.grant_refusal(admin, unit.pk, Role.CLINICIAN) is not None  # still no case roles
+
+
+def test_system_administrator_still_gives_roles_without_case_data():
+    unit, admin, _first, _second = _unit_with_managers()
+    for role in (Role.ANALYST, Role.TRAINER, Role.PARTNER_REFERRER, Role.SYSTEM_ADMINISTRATOR):
+        assert services.grant_refusal(admin, unit.pk, role) is None
+
+
+def test_the_invitation_form_offers_only_roles_the_inviter_may_give():
+    _unit, admin, first, _second = _unit_with_managers()
+    offered = verified_client(admin).get(reverse("accounts:invite")).content.decode()
+    assert 'value="clinician"' not in offered
+    assert 'value="analyst"' in offered
+    offered = verified_client(first).get(reverse("accounts:invite")).content.decode()
+    assert 'value="clinician"' in offered
+    assert 'value="system_administrator"' not in offered

@@ -12,10 +12,8 @@ from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from masip.access.policy import Capability
-from masip.access.principal import principal_for
 from masip.accounts.models import Agency, Invitation, Membership, Role, Unit, User
-from masip.accounts.services import SECOND_FACTOR_RESET_REASON_MIN_LENGTH
+from masip.accounts.services import SECOND_FACTOR_RESET_REASON_MIN_LENGTH, grant_refusal
 
 # One message for every reason a password sign-in fails, so that nobody can learn from it
 # whether an account exists, is suspended or is a system account.
@@ -103,10 +101,12 @@ class CodeForm(forms.Form):
 
 
 def _role_choices(user: Any, unit_ids: set[int]) -> list[tuple[str, str]]:
-    """The roles `user` may grant in these units: system administrator only for system administrators."""
-    principal = principal_for(user)
-    may_grant_admin = any(principal.can(Capability.MANAGE_ACCOUNTS, unit_id) for unit_id in unit_ids)
-    return [(value, label) for value, label in Role.choices if value != Role.SYSTEM_ADMINISTRATOR or may_grant_admin]
+    """The roles `user` may give in at least one of these units (the service checks the unit chosen)."""
+    return [
+        (value, label)
+        for value, label in Role.choices
+        if any(grant_refusal(user, unit_id, value) is None for unit_id in unit_ids)
+    ]
 
 
 class InvitationForm(forms.Form):

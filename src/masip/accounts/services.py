@@ -64,17 +64,51 @@ def _require_manages(actor: Any, unit_id: int) -> None:
         raise PermissionDenied("You do not manage the members of this unit.")
 
 
+SYSTEM_ADMINISTRATOR_ROLE_REFUSED = (
+    "Only a system administrator can give or change the system administrator role. Ask one to do it."
+)
+CASE_ROLE_GRANT_REFUSED = (
+    "Roles that can see case data are given by the unit's manager, who answers for who sees the unit's "
+    "cases. Ask the unit manager to invite this person. A system administrator can appoint a unit's first "
+    "manager while it has none."
+)
+
+
+def sees_case_data(role: str) -> bool:
+    return has_capability(role, Capability.WORK_CASES) or has_capability(role, Capability.OVERSEE_UNIT_CASELOAD)
+
+
+def grant_refusal(actor: Any, unit_id: int, role: str) -> str | None:
+    """Why `actor` may not give `role` in the unit, or None when they may.
+
+    Separation of duties: system administrators run accounts but see no case data, so they
+    give no role that sees it, except a unit's first manager (someone has to start a unit).
+    """
+    principal = principal_for(actor)
+    if role == Role.SYSTEM_ADMINISTRATOR and not principal.can(Capability.MANAGE_ACCOUNTS, unit_id):
+        return SYSTEM_ADMINISTRATOR_ROLE_REFUSED
+    if sees_case_data(role) and not principal.can(Capability.OVERSEE_UNIT_CASELOAD, unit_id):
+        managers = roles_with_capability(Capability.OVERSEE_UNIT_CASELOAD)
+        has_manager = Membership.objects.active().filter(unit_id=unit_id, role__in=managers).exists()
+        if role != Role.UNIT_MANAGER or has_manager:
+            return CASE_ROLE_GRANT_REFUSED
+    return None
+
+
 def _require_may_grant(actor: Any, unit_id: int, role: str) -> None:
-    if role == Role.SYSTEM_ADMINISTRATOR and not principal_for(actor).can(Capability.MANAGE_ACCOUNTS, unit_id):
-        raise AccountAdminError(
-            "Only a system administrator can give or change the system administrator role. Ask one to do it."
-        )
+    refusal = grant_refusal(actor, unit_id, role)
+    if refusal is not None:
+        raise AccountAdminError(refusal)
 
 
 def _require_may_touch(actor: Any, membership: Membership) -> None:
-    """A unit manager administers the unit's staff, not the system administrators above them."""
+    """A unit manager administers the unit's staff, not the system administrators above them.
+    (Taking access away is open to every member administrator of the unit; giving it is not.)"""
     _require_manages(actor, membership.unit_id)
-    _require_may_grant(actor, membership.unit_id, membership.role)
+    if membership.role == Role.SYSTEM_ADMINISTRATOR and not principal_for(actor).can(
+        Capability.MANAGE_ACCOUNTS, membership.unit_id
+    ):
+        raise AccountAdminError(SYSTEM_ADMINISTRATOR_ROLE_REFUSED)
 
 
 def _refuse_losing_own_management(actor: Any, membership: Membership, *, doing: str) -> None:
@@ -447,6 +481,7 @@ def membership_reinstate(*, membership: Membership, actor: User, request: HttpRe
     with transaction.atomic():
         membership = _lock(Membership, membership.pk)
         _require_may_touch(actor, membership)
+        _require_may_grant(actor, membership.unit_id, membership.role)
         _refuse_own(actor, membership)
         if membership.status == MembershipStatus.ACTIVE:
             raise AccountAdminError("This membership is already active.")
