@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any, cast
 from urllib.parse import urlencode, urlsplit
 
@@ -508,57 +509,67 @@ def membership_reinstate(request: HttpRequest, membership_id: int) -> HttpRespon
     return render(request, "accounts/membership_confirm.html", context)
 
 
-@requires_capability(Capability.MANAGE_ACCOUNTS)
-def user_suspend(request: HttpRequest, user_id: int) -> HttpResponse:
+def _confirm_for_account(
+    request: HttpRequest,
+    user_id: int,
+    *,
+    capability: Capability,
+    act: Callable[..., Any],
+    success: str,
+    template: str,
+    context: Callable[[User], dict[str, Any]] = lambda target: {},
+) -> HttpResponse:
+    """A confirmation page for one action on one account of a unit the viewer administers
+    with `capability`; POST runs the service `act(user=, actor=, request=)`."""
     target = get_visible_or_404(
-        selectors.users_managed_by(request.user, Capability.MANAGE_ACCOUNTS),
-        user_id,
-        user=request.user,
-        request=request,
+        selectors.users_managed_by(request.user, capability), user_id, user=request.user, request=request
     )
     if request.method == "POST":
         done = _run(
             request,
-            lambda: services.user_suspend(user=target, actor=_user(request), request=request),
-            f"{target}'s account is suspended and every session they had is ended.",
+            lambda: act(user=target, actor=_user(request), request=request),
+            success.format(target=target),
         )
         if done is not None:
             return done
-    return render(request, "accounts/user_suspend.html", {"target": target})
+    return render(request, template, {"target": target, **context(target)})
+
+
+@requires_capability(Capability.MANAGE_ACCOUNTS)
+def user_suspend(request: HttpRequest, user_id: int) -> HttpResponse:
+    return _confirm_for_account(
+        request,
+        user_id,
+        capability=Capability.MANAGE_ACCOUNTS,
+        act=services.user_suspend,
+        success="{target}'s account is suspended and every session they had is ended.",
+        template="accounts/user_suspend.html",
+    )
 
 
 @requires_capability(Capability.MANAGE_MEMBERS)
 def unlock(request: HttpRequest, user_id: int) -> HttpResponse:
-    target = get_visible_or_404(selectors.users_managed_by(request.user), user_id, user=request.user, request=request)
-    if request.method == "POST":
-        done = _run(
-            request,
-            lambda: services.user_unlock(user=target, actor=_user(request), request=request),
-            f"{target} can sign in again.",
-        )
-        if done is not None:
-            return done
-    locked = target.email in selectors.locked_out_emails([target.email])
-    return render(request, "accounts/unlock.html", {"target": target, "locked": locked})
+    return _confirm_for_account(
+        request,
+        user_id,
+        capability=Capability.MANAGE_MEMBERS,
+        act=services.user_unlock,
+        success="{target} can sign in again.",
+        template="accounts/unlock.html",
+        context=lambda target: {"locked": target.email in selectors.locked_out_emails([target.email])},
+    )
 
 
 @requires_capability(Capability.MANAGE_ACCOUNTS)
 def user_reinstate(request: HttpRequest, user_id: int) -> HttpResponse:
-    target = get_visible_or_404(
-        selectors.users_managed_by(request.user, Capability.MANAGE_ACCOUNTS),
+    return _confirm_for_account(
+        request,
         user_id,
-        user=request.user,
-        request=request,
+        capability=Capability.MANAGE_ACCOUNTS,
+        act=services.user_reinstate,
+        success="{target}'s account is active again. They can sign in with their password and authenticator app.",
+        template="accounts/user_reinstate.html",
     )
-    if request.method == "POST":
-        done = _run(
-            request,
-            lambda: services.user_reinstate(user=target, actor=_user(request), request=request),
-            f"{target}'s account is active again. They can sign in with their password and authenticator app.",
-        )
-        if done is not None:
-            return done
-    return render(request, "accounts/user_reinstate.html", {"target": target})
 
 
 # Unit managers reset their staff's second factor too (a lost phone should not wait for a system
