@@ -127,6 +127,7 @@ class ReferralFactory(CaseDataFactory):
     reference = factory.Sequence(lambda n: f"REF-{n:05d}")
     source_agency = factory.SubFactory(AgencyFactory)
     summary = "Referral from response officer."
+    received_at = factory.LazyFunction(timezone.now)
 
 
 class TeamMemberFactory(factory.django.DjangoModelFactory):

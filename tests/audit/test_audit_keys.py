@@ -14,6 +14,7 @@ DATA_KEYS = generate_key_spec("prod1")
 ENVIRONMENT = {
     "SECRET_KEY": "k" * 64,
     "MASIP_KEYS": DATA_KEYS,
+    "MASIP_INDEX_KEY": "aW5kZXgta2V5LWZvci10aGUtcHJvZHVjdGlvbi10ZXM=",
     "ALLOWED_HOSTS": "masip.example.org",
     "DATABASE_URL": "postgres://masip@db.example.org/masip",
 }

@@ -14,6 +14,7 @@ GOOD = {
     "SECRET_KEY": "k" * 64,
     "MASIP_KEYS": generate_key_spec("prod1"),
     "MASIP_AUDIT_KEYS": generate_key_spec("audit1"),
+    "MASIP_INDEX_KEY": "aW5kZXgta2V5LWZvci10aGUtcHJvZHVjdGlvbi10ZXM=",
     "ALLOWED_HOSTS": "masip.example.org",
     "DATABASE_URL": "postgres://masip@db.example.org/masip",
 }

@@ -10,13 +10,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from masip.access.models import BREAK_GLASS_LIFETIME, BreakGlassGrant
+from masip.access.models import BREAK_GLASS_LIFETIME, BreakGlassGrant, CaseRole, CaseTeamMember
 from masip.access.policy import Action, Capability, Compartment, roles_with_capability
 from masip.access.principal import principal_for
-from masip.accounts.models import Membership
+from masip.accounts.models import Membership, Role, Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.cases.models import Case, CaseNote
+from masip.cases.models import Case, CaseNote, CaseParticipant, ParticipantRole
 from masip.core.mail import email_after_commit
 
 BREAK_GLASS_REASON_MIN_LENGTH = 20
@@ -157,3 +157,86 @@ def break_glass_review(*, actor: Any, grant: BreakGlassGrant, request: HttpReque
             fields=["reviewed_at", "reviewed_by"],
         )
     return grant
+
+
+# Which case-team role a screener takes on the case they accept, by their unit role.
+_CASE_ROLE_FOR = {
+    Role.UNIT_MANAGER: CaseRole.UNIT_MANAGER,
+    Role.POLICE_INVESTIGATOR: CaseRole.INVESTIGATOR,
+    Role.CLINICIAN: CaseRole.CLINICIAN,
+    Role.STALKING_ADVOCATE: CaseRole.ADVOCATE,
+    Role.OUTREACH_WORKER: CaseRole.OUTREACH_WORKER,
+    Role.SUPPORT_OFFICER: CaseRole.SUPPORT,
+}
+_PARTICIPANT_ROLE_FOR = {"victim": ParticipantRole.VICTIM, "suspect": ParticipantRole.SUSPECT}
+
+
+def _next_case_reference(unit: Unit) -> str:
+    """`<UNIT CODE>-<year>-<nnnn>`, the next free number; the caller holds the unit's row lock."""
+    prefix = f"{unit.code.upper()}-{timezone.localdate().year}-"
+    numbers = [
+        int(suffix)
+        for suffix in (
+            ref.removeprefix(prefix)
+            for ref in Case.unscoped.filter(reference__startswith=prefix).values_list("reference", flat=True)
+        )
+        if suffix.isdigit()
+    ]
+    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+
+
+def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest | None = None) -> Case:
+    """Open a case in the referral's unit for an accepted referral, audited as `create`.
+
+    Guarantees: the actor may triage the unit's referrals; the case gets the unit's next
+    unique `<UNIT CODE>-<year>-<nnnn>` reference; every subject linked to a person becomes a
+    participant (victims as victims, suspects as suspects; an unidentified suspect adds no
+    one); the actor joins the case team. Runs inside the caller's transaction (triage_decide),
+    which links the referral to the case; subjects not yet linked must be linked first.
+    """
+    from masip.referrals.models import ReferralSubject
+
+    if not principal_for(actor).can(Capability.TRIAGE_REFERRALS, unit_id=referral.unit_id):
+        raise PermissionDenied("Your role does not allow accepting this unit's referrals.")
+    subjects = list(ReferralSubject.unscoped.filter(referral=referral, unidentified=False))
+    if any(subject.person_id is None for subject in subjects):
+        raise ValidationError("Link or create a person for everyone the referral names before opening a case.")
+    with transaction.atomic():
+        unit = Unit.objects.select_for_update().get(pk=referral.unit_id)
+        case = Case.unscoped.create(
+            unit=unit,
+            reference=_next_case_reference(unit),
+            lead_agency_id=unit.lead_agency_id,
+            created_by=actor,
+        )
+        participants = {
+            (subject.person_id, _PARTICIPANT_ROLE_FOR[subject.role]) for subject in subjects if subject.person_id
+        }
+        CaseParticipant.unscoped.bulk_create(
+            [
+                CaseParticipant(case=case, person_id=person_id, role=role, created_by=actor)
+                for person_id, role in sorted(participants, key=str)
+            ]
+        )
+        roles = principal_for(actor).roles_by_unit.get(unit.pk, frozenset())
+        role_on_case = next(
+            (_CASE_ROLE_FOR[Role(r)] for r in sorted(roles) if Role(r) in _CASE_ROLE_FOR), CaseRole.SUPPORT
+        )
+        CaseTeamMember.objects.create(
+            case=case,
+            user=actor,
+            role_on_case=role_on_case,
+            granted_by=actor,
+            purpose=f"Accepted referral {referral.reference} at triage",
+        )
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            request=request,
+            unit=unit,
+            obj=case,
+            case_id=case.pk,
+            fields=["reference", "participants", "team"],
+            detail={"referral": referral.reference},
+        )
+    return case

@@ -3,6 +3,8 @@
 Never imported by production settings.
 """
 
+import base64
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -37,4 +39,12 @@ def local_keyring(var_dir: Path) -> str:
 def local_audit_keyring(var_dir: Path) -> str:
     return local_secret(
         var_dir / "audit-keys.dev", "audit signing keys (MASIP_AUDIT_KEYS)", lambda: generate_key_spec("audit-dev1")
+    )
+
+
+def local_index_key(var_dir: Path) -> str:
+    return local_secret(
+        var_dir / "index-key.dev",
+        "the blind-index key (MASIP_INDEX_KEY)",
+        lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
     )

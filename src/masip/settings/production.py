@@ -31,6 +31,13 @@ _audit_keys = Keyring.parse(MASIP_AUDIT_KEYS, setting="MASIP_AUDIT_KEYS").keys.v
 if set(_audit_keys) & set(Keyring.parse(MASIP_KEYS).keys.values()):
     # Audit keys are kept as long as the rows they signed, data keys are retired: never one key for both.
     raise ImproperlyConfigured("MASIP_AUDIT_KEYS shares a key with MASIP_KEYS: generate separate audit keys.")
+MASIP_INDEX_KEY = _required("MASIP_INDEX_KEY")
+try:
+    from masip.people.blind_index import parse_index_key
+
+    parse_index_key(MASIP_INDEX_KEY)  # fails loudly on a malformed key
+except ValueError as exc:
+    raise ImproperlyConfigured(str(exc)) from exc
 ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
 if not ALLOWED_HOSTS or any("*" in host for host in ALLOWED_HOSTS):
     # Links in invitations and alerts are built from the Host header, which only a fixed list

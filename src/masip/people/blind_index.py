@@ -1,0 +1,69 @@
+"""Keyed blind indexes: exact matching on encrypted identifiers without decrypting them.
+
+An identifier (PNC id, NHS number) is stored encrypted with a random nonce, so equal values
+differ in the database. Beside it sits HMAC-SHA256(MASIP_INDEX_KEY, kind + normalised value):
+equal identifiers give equal indexes, and without the key the index cannot be reversed by
+trying every possible NHS number (there are only 10^9 of them, so an unkeyed hash could be).
+
+This module is imported by the production settings: it must not touch Django at import time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import re
+from functools import lru_cache
+
+_NOT_ALNUM = re.compile(r"[^0-9A-Z]")
+
+
+def parse_index_key(spec: str) -> bytes:
+    """The 32-byte key from its base64 form (standard or URL-safe); ValueError says how to fix it."""
+    text = spec.strip().replace("-", "+").replace("_", "/")
+    try:
+        key = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError(
+            "MASIP_INDEX_KEY is not valid base64: generate one with `head -c 32 /dev/urandom | base64`."
+        ) from exc
+    if len(key) != 32:
+        raise ValueError(f"MASIP_INDEX_KEY must be 32 bytes in base64, not {len(key)} bytes.")
+    return key
+
+
+@lru_cache(maxsize=4)
+def _key(spec: str) -> bytes:
+    return parse_index_key(spec)
+
+
+def normalise_pnc_id(value: str) -> str:
+    """PNC ids are written with and without spaces, slashes and leading zeros in the serial:
+    '2001/0012345A', '01/12345A' name the same record. Keep the two-digit year, the serial
+    without leading zeros, and the check letter."""
+    text = value.strip().upper()
+    match = re.fullmatch(r"(\d{2}|\d{4})\s*/\s*0*(\d{1,7})\s*([A-Z])", text)
+    if match:
+        year, serial, letter = match.groups()
+        return f"{year[-2:]}/{serial}{letter}"
+    return _NOT_ALNUM.sub("", text)
+
+
+def normalise_nhs_number(value: str) -> str:
+    return re.sub(r"\D", "", value)
+
+
+NORMALISERS = {"pnc_id": normalise_pnc_id, "nhs_number": normalise_nhs_number}
+
+
+def blind_index(kind: str, value: str) -> str:
+    """The hex HMAC of `kind`'s normalised `value`, or '' for a blank value (blank never matches)."""
+    from django.conf import settings
+
+    normalised = NORMALISERS[kind](value or "")
+    if not normalised:
+        return ""
+    key = _key(settings.MASIP_INDEX_KEY)
+    return hmac.new(key, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
