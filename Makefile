@@ -44,7 +44,7 @@ check: venv
 	SECRET_KEY="check-deploy-$$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')" \
 	MASIP_KEYS="$$(DJANGO_SETTINGS_MODULE=masip.settings.test $(DJANGO) generate_key --id check)" \
 	MASIP_AUDIT_KEYS="$$(DJANGO_SETTINGS_MODULE=masip.settings.test $(DJANGO) generate_key --id check-audit)" \
-	MASIP_INDEX_KEY="$$(head -c 32 /dev/urandom | base64)" \
+	MASIP_INDEX_KEY="$$(DJANGO_SETTINGS_MODULE=masip.settings.test $(DJANGO) generate_key --id check-index)" \
 	ALLOWED_HOSTS=masip.example.org \
 	DATABASE_URL=sqlite:///var/check.sqlite3 \
 	$(DJANGO) check --deploy --fail-level WARNING

@@ -8,13 +8,13 @@ import sys
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from masip.core.keyring import KeyringError, generate_key_spec
+from masip.core.keyring import generate_key_spec
 
 DATA_KEYS = generate_key_spec("prod1")
 ENVIRONMENT = {
     "SECRET_KEY": "k" * 64,
     "MASIP_KEYS": DATA_KEYS,
-    "MASIP_INDEX_KEY": "aW5kZXgta2V5LWZvci10aGUtcHJvZHVjdGlvbi10ZXM=",
+    "MASIP_INDEX_KEY": generate_key_spec("index1"),
     "ALLOWED_HOSTS": "masip.example.org",
     "DATABASE_URL": "postgres://masip@db.example.org/masip",
 }
@@ -54,7 +54,7 @@ def test_production_refuses_to_start_without_audit_keys(monkeypatch, value):
     ],
 )
 def test_production_names_the_audit_keyring_when_it_is_malformed(monkeypatch, spec, says):
-    with pytest.raises(KeyringError, match=says):
+    with pytest.raises(ImproperlyConfigured, match=says):
         load_production(monkeypatch, spec)
 
 

@@ -14,7 +14,7 @@ GOOD = {
     "SECRET_KEY": "k" * 64,
     "MASIP_KEYS": generate_key_spec("prod1"),
     "MASIP_AUDIT_KEYS": generate_key_spec("audit1"),
-    "MASIP_INDEX_KEY": "aW5kZXgta2V5LWZvci10aGUtcHJvZHVjdGlvbi10ZXM=",
+    "MASIP_INDEX_KEY": generate_key_spec("index1"),
     "ALLOWED_HOSTS": "masip.example.org",
     "DATABASE_URL": "postgres://masip@db.example.org/masip",
 }
@@ -58,5 +58,5 @@ def test_refuses_a_weak_or_placeholder_secret_key(monkeypatch, key):
 
 
 def test_refuses_a_malformed_keyring(monkeypatch):
-    with pytest.raises(ValueError, match="MASIP_KEYS"):
+    with pytest.raises(ImproperlyConfigured, match="MASIP_KEYS"):
         load(monkeypatch, MASIP_KEYS="not-a-keyring")

@@ -74,7 +74,7 @@ def production(monkeypatch) -> Iterator[ModuleType]:
     monkeypatch.setenv("SECRET_KEY", "p" * 64)
     monkeypatch.setenv("MASIP_KEYS", generate_key_spec("prod-test"))
     monkeypatch.setenv("MASIP_AUDIT_KEYS", generate_key_spec("prod-audit-test"))
-    monkeypatch.setenv("MASIP_INDEX_KEY", "aW5kZXgta2V5LWZvci10aGUtcHJvZHVjdGlvbi10ZXM=")
+    monkeypatch.setenv("MASIP_INDEX_KEY", generate_key_spec("index1"))
     monkeypatch.setenv("ALLOWED_HOSTS", "masip.example.org")
     monkeypatch.setenv("DATABASE_URL", "sqlite:///unused.sqlite3")
     monkeypatch.delenv("MASIP_SSL_REDIRECT", raising=False)

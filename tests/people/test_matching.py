@@ -11,6 +11,7 @@ from django.test import override_settings
 
 from masip.accounts.models import Role
 from masip.audit.models import AuditEvent
+from masip.core.keyring import generate_key_spec
 from masip.people.blind_index import blind_index
 from masip.people.matching import PersonDetails, near_dates, other_unit_pointers, person_candidates
 from masip.people.models import AliasKind, Person
@@ -167,7 +168,7 @@ def test_blind_index_is_keyed_and_plaintext_never_stored(unit, screener):
     assert "05/77A" not in stored
     assert "77A" not in stored
     assert person.nhs_number_index == blind_index("nhs_number", VALID_NHS)
-    with override_settings(MASIP_INDEX_KEY="a2V5LXR3by1rZXktdHdvLWtleS10d28ta2V5LXR3by0="):
+    with override_settings(MASIP_INDEX_KEY=generate_key_spec("index2")):
         assert blind_index("nhs_number", VALID_NHS) != person.nhs_number_index
     assert blind_index("nhs_number", "") == ""
 

@@ -30,10 +30,6 @@ def manageable_unit_ids(user: Any, capability: Capability = Capability.MANAGE_ME
     return principal_for(user).units_with(capability)
 
 
-def principal_can(user: Any, capability: Capability) -> bool:
-    return principal_for(user).can(capability)
-
-
 def memberships_managed_by(user: Any) -> QuerySet[Membership]:
     """Every membership (any status) in the units `user` manages; nothing for anyone else."""
     return Membership.objects.filter(unit_id__in=manageable_unit_ids(user)).select_related("user", "unit", "granted_by")

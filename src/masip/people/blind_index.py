@@ -10,33 +10,22 @@ This module is imported by the production settings: it must not touch Django at 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import re
 from functools import lru_cache
 
+from masip.core.keyring import Keyring
+
 _NOT_ALNUM = re.compile(r"[^0-9A-Z]")
-
-
-def parse_index_key(spec: str) -> bytes:
-    """The 32-byte key from its base64 form (standard or URL-safe); ValueError says how to fix it."""
-    text = spec.strip().replace("-", "+").replace("_", "/")
-    try:
-        key = base64.b64decode(text, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ValueError(
-            "MASIP_INDEX_KEY is not valid base64: generate one with `head -c 32 /dev/urandom | base64`."
-        ) from exc
-    if len(key) != 32:
-        raise ValueError(f"MASIP_INDEX_KEY must be 32 bytes in base64, not {len(key)} bytes.")
-    return key
 
 
 @lru_cache(maxsize=4)
 def _key(spec: str) -> bytes:
-    return parse_index_key(spec)
+    # The same `id:key` format as MASIP_KEYS, so `manage.py generate_key` makes it; the first
+    # key indexes. Changing it makes stored indexes unmatchable until they are recomputed.
+    keyring = Keyring.parse(spec, setting="MASIP_INDEX_KEY")
+    return keyring.keys[keyring.primary_id]
 
 
 def normalise_pnc_id(value: str) -> str:

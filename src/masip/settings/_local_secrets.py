@@ -3,8 +3,6 @@
 Never imported by production settings.
 """
 
-import base64
-import os
 import secrets
 import sys
 from pathlib import Path
@@ -44,7 +42,7 @@ def local_audit_keyring(var_dir: Path) -> str:
 
 def local_index_key(var_dir: Path) -> str:
     return local_secret(
-        var_dir / "index-key.dev",
+        var_dir / "index-keys.dev",
         "the blind-index key (MASIP_INDEX_KEY)",
-        lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        lambda: generate_key_spec("index-dev1"),
     )

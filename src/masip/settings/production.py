@@ -4,7 +4,7 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-from masip.core.keyring import Keyring
+from masip.core.keyring import Keyring, KeyringError
 from masip.settings.base import *  # noqa: F403
 from masip.settings.base import database_from_url
 
@@ -25,19 +25,28 @@ SECRET_KEY = _required("SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith(("django-insecure", "test-only", "change-me")):
     raise ImproperlyConfigured("SECRET_KEY is too short or a placeholder: generate at least 50 random characters.")
 MASIP_KEYS = _required("MASIP_KEYS")
-Keyring.parse(MASIP_KEYS)  # fails loudly on a malformed keyring
 MASIP_AUDIT_KEYS = _required("MASIP_AUDIT_KEYS")
-_audit_keys = Keyring.parse(MASIP_AUDIT_KEYS, setting="MASIP_AUDIT_KEYS").keys.values()  # fails loudly too
-if set(_audit_keys) & set(Keyring.parse(MASIP_KEYS).keys.values()):
-    # Audit keys are kept as long as the rows they signed, data keys are retired: never one key for both.
-    raise ImproperlyConfigured("MASIP_AUDIT_KEYS shares a key with MASIP_KEYS: generate separate audit keys.")
 MASIP_INDEX_KEY = _required("MASIP_INDEX_KEY")
+# Each keyring must parse, and none may share a key with another: data keys are retired after
+# rotation, audit keys live as long as the rows they signed, the index key as long as the indexes.
 try:
-    from masip.people.blind_index import parse_index_key
-
-    parse_index_key(MASIP_INDEX_KEY)  # fails loudly on a malformed key
-except ValueError as exc:
+    _keyrings = {
+        name: set(Keyring.parse(value, setting=name).keys.values())
+        for name, value in (
+            ("MASIP_KEYS", MASIP_KEYS),
+            ("MASIP_AUDIT_KEYS", MASIP_AUDIT_KEYS),
+            ("MASIP_INDEX_KEY", MASIP_INDEX_KEY),
+        )
+    }
+except KeyringError as exc:
     raise ImproperlyConfigured(str(exc)) from exc
+for _first, _second in (
+    ("MASIP_KEYS", "MASIP_AUDIT_KEYS"),
+    ("MASIP_KEYS", "MASIP_INDEX_KEY"),
+    ("MASIP_AUDIT_KEYS", "MASIP_INDEX_KEY"),
+):
+    if _keyrings[_first] & _keyrings[_second]:
+        raise ImproperlyConfigured(f"{_second} shares a key with {_first}: generate a separate key for each.")
 ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
 if not ALLOWED_HOSTS or any("*" in host for host in ALLOWED_HOSTS):
     # Links in invitations and alerts are built from the Host header, which only a fixed list
