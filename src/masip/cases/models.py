@@ -26,6 +26,11 @@ class RiskLevel(models.TextChoices):
     HIGH = "high", "High"
 
 
+def case_reference(unit_code: str, year: int, number: int) -> str:
+    """A case's reference as staff quote it: `<UNIT CODE>-<year>-<nnnn>`, numbered per year."""
+    return f"{unit_code.upper()}-{year}-{number:04d}"
+
+
 class Case(CaseDataModel):
     unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="cases")
     reference = models.CharField(max_length=32, unique=True)

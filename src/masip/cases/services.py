@@ -16,7 +16,7 @@ from masip.access.principal import principal_for
 from masip.accounts.models import Membership, Role, Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.cases.models import Case, CaseNote, CaseParticipant, ParticipantRole
+from masip.cases.models import Case, CaseNote, CaseParticipant, ParticipantRole, case_reference
 from masip.core.mail import email_after_commit
 
 BREAK_GLASS_REASON_MIN_LENGTH = 20
@@ -173,7 +173,8 @@ _PARTICIPANT_ROLE_FOR = {"victim": ParticipantRole.VICTIM, "suspect": Participan
 
 def _next_case_reference(unit: Unit) -> str:
     """`<UNIT CODE>-<year>-<nnnn>`, the next free number; the caller holds the unit's row lock."""
-    prefix = f"{unit.code.upper()}-{timezone.localdate().year}-"
+    year = timezone.localdate().year
+    prefix = case_reference(unit.code, year, 0).removesuffix("0000")
     numbers = [
         int(suffix)
         for suffix in (
@@ -182,7 +183,7 @@ def _next_case_reference(unit: Unit) -> str:
         )
         if suffix.isdigit()
     ]
-    return f"{prefix}{max(numbers, default=0) + 1:04d}"
+    return case_reference(unit.code, year, max(numbers, default=0) + 1)
 
 
 def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest | None = None) -> Case:

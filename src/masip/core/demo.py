@@ -38,7 +38,15 @@ from masip.access.policy import Compartment
 from masip.accounts.models import Agency, AgencyKind, Membership, Role, Unit, User
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.cases.models import Case, CaseNote, CaseParticipant, CaseStatus, ParticipantRole, RiskLevel
+from masip.cases.models import (
+    Case,
+    CaseNote,
+    CaseParticipant,
+    CaseStatus,
+    ParticipantRole,
+    RiskLevel,
+    case_reference,
+)
 from masip.core.models import TimeStampedModel
 from masip.people.models import Person
 from masip.referrals.models import Referral, ReferralStatus, TriageDecision
@@ -448,7 +456,7 @@ class _Builder:
             status, closed = self._status(opened, age_days)
             case = Case(
                 unit=unit,
-                reference=f"{UNIT_CODE}-{opened.year}-{numbers.next(opened.year):04d}",
+                reference=case_reference(UNIT_CODE, opened.year, numbers.next(opened.year)),
                 status=status,
                 risk_level=_weighted(rng, ((RiskLevel.HIGH, 0.3), (RiskLevel.MODERATE, 0.45), (RiskLevel.LOW, 0.25))),
                 lead_agency=agencies["police"],
