@@ -8,6 +8,8 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("masip.accounts.urls")),
+    path("referrals/", include("masip.referrals.urls")),
+    path("people/", include("masip.people.urls")),
     path("cases/", include("masip.cases.urls")),
     path("audit/", include("masip.audit.urls")),
     path("api/", include("masip.api.urls")),

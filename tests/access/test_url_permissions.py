@@ -25,11 +25,13 @@ from masip.access.models import BreakGlassGrant
 from masip.access.policy import Action, Capability, Compartment, allows, has_capability
 from masip.accounts.models import Invitation, Role
 from masip.api.permissions import SignedIn
+from masip.referrals.models import ReferralStatus, ReferralSubject, SubjectRole
 from tests.conftest import verified_client
 from tests.factories import (
     CaseFactory,
     CaseNoteFactory,
     ParticipantFactory,
+    ReferralFactory,
     TeamMemberFactory,
     UnitFactory,
     member,
@@ -108,7 +110,7 @@ class World:
         self.case = CaseFactory(unit=self.unit)
         if has_capability(role, Capability.WORK_CASES):
             TeamMemberFactory(case=self.case, user=self.user)
-        ParticipantFactory(case=self.case)
+        self.participant = ParticipantFactory(case=self.case)
         for compartment in Compartment:
             if compartment != Compartment.VICTIM_CONTACT:
                 CaseNoteFactory(case=self.case, compartment=compartment)
@@ -132,6 +134,25 @@ class World:
             expires_at=timezone.now() + timedelta(days=7),
         )
         self.api_token_id = self._api_token()
+        self._referrals(role)
+
+    def _referrals(self, role: Role) -> None:
+        """A received referral and a draft, made by the user when their role can refer (so the
+        referrer's own pages open) and by a colleague otherwise; the referral names the case's
+        participant as its suspect."""
+        referrer = self.user if has_capability(role, Capability.SUBMIT_REFERRALS) else self.colleague
+        self.referral = ReferralFactory(unit=self.unit, referred_by=referrer, status=ReferralStatus.RECEIVED)
+        self.draft = ReferralFactory(
+            unit=self.unit, referred_by=referrer, status=ReferralStatus.DRAFT, received_at=None
+        )
+        self.person = self.participant.person
+        self.subject = ReferralSubject.unscoped.create(
+            referral=self.referral,
+            role=SubjectRole.SUSPECT,
+            given_name=self.person.given_name,
+            family_name=self.person.family_name,
+            person=self.person,
+        )
 
     def _api_token(self) -> str:
         from knox.models import AuthToken
@@ -152,6 +173,10 @@ class World:
             "token": self.invitation_token,
             "token_id": self.api_token_id,
             "pk": self.case.pk,
+            "referral_id": self.referral.pk,
+            "draft_id": self.draft.pk,
+            "subject_id": self.subject.pk,
+            "person_id": self.person.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

@@ -47,12 +47,18 @@ def normalise_nhs_number(value: str) -> str:
 NORMALISERS = {"pnc_id": normalise_pnc_id, "nhs_number": normalise_nhs_number}
 
 
-def blind_index(kind: str, value: str) -> str:
-    """The hex HMAC of `kind`'s normalised `value`, or '' for a blank value (blank never matches)."""
+def keyed_digest(purpose: str, text: str) -> str:
+    """The hex HMAC of `purpose:text` under MASIP_INDEX_KEY: equal inputs give equal digests,
+    and without the key a digest cannot be tested against guesses."""
     from django.conf import settings
 
+    key = _key(settings.MASIP_INDEX_KEY)
+    return hmac.new(key, f"{purpose}:{text}".encode(), hashlib.sha256).hexdigest()
+
+
+def blind_index(kind: str, value: str) -> str:
+    """The hex HMAC of `kind`'s normalised `value`, or '' for a blank value (blank never matches)."""
     normalised = NORMALISERS[kind](value or "")
     if not normalised:
         return ""
-    key = _key(settings.MASIP_INDEX_KEY)
-    return hmac.new(key, f"{kind}:{normalised}".encode(), hashlib.sha256).hexdigest()
+    return keyed_digest(kind, normalised)

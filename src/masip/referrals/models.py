@@ -69,6 +69,12 @@ class Behaviour(models.TextChoices):
     USING_OTHERS = "using_others", "Using others to stalk"
 
 
+class Channel(models.TextChoices):
+    WEB = "web", "Web form"
+    API = "api", "API"
+    IMPORT = "import", "File import"
+
+
 class Referral(CaseDataModel):
     unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="referrals")
     reference = models.CharField(max_length=32, unique=True)
@@ -78,6 +84,10 @@ class Referral(CaseDataModel):
     )
     # The sender's own reference: the idempotency key for referrals that arrive by API or import.
     external_reference = models.CharField(max_length=64, blank=True)
+    channel = models.CharField(max_length=8, choices=Channel.choices, default=Channel.WEB)
+    # Keyed digest of what the sender sent (see referral_receive): a resend under the same
+    # external reference with different content is refused, not silently dropped or merged.
+    intake_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     # Empty while a draft: a referral is received when it is submitted.
     received_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=ReferralStatus.choices, default=ReferralStatus.RECEIVED)

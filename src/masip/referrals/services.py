@@ -4,8 +4,9 @@ writes its audit row inside it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ from masip.core.workdays import add_working_days
 from masip.referrals.models import (
     OPEN_STATUSES,
     Behaviour,
+    Channel,
     FourAnswer,
     Referral,
     ReferralStatus,
@@ -372,6 +374,88 @@ def referral_submit(
             detail={"event": "submitted"},
         )
     return referral
+
+
+class ExternalReferenceConflict(ValidationError):
+    """The sender's agency already holds a different referral under this external reference."""
+
+
+def _intake_fingerprint(draft: ReferralDraft, received_at: datetime | None) -> str:
+    from masip.people.blind_index import keyed_digest
+
+    content = asdict(draft)
+    content["received_at"] = received_at
+    return keyed_digest("referral-intake", json.dumps(content, sort_keys=True, default=str))
+
+
+def _already_received(*, agency_id: int, external_reference: str, fingerprint: str) -> Referral | None:
+    existing = Referral.unscoped.filter(source_agency_id=agency_id, external_reference=external_reference).first()
+    if existing is None:
+        return None
+    if existing.status == ReferralStatus.DRAFT or existing.intake_fingerprint != fingerprint:
+        raise ExternalReferenceConflict(
+            {
+                "external_reference": f"Your agency already has referral {existing.reference} under the reference "
+                f"“{external_reference}” with different content. Nothing was changed: send a correction to the "
+                "unit, or use a new reference if this is a different referral."
+            }
+        )
+    return existing
+
+
+def referral_receive(
+    *,
+    actor: Any,
+    unit: Unit,
+    draft: ReferralDraft,
+    channel: str,
+    received_at: datetime | None = None,
+    request: HttpRequest | None = None,
+) -> tuple[Referral, bool]:
+    """Take in a whole referral sent by another system (API or file import): drafted and
+    submitted in one transaction, so it is either received whole or not written at all.
+
+    Idempotent on the sender's external reference, which is required: sending the same content
+    under the same reference again returns the referral already received with `created` False
+    and writes nothing; different content under a reference already used raises
+    ExternalReferenceConflict (a ValidationError) and changes nothing. Two identical sends at
+    the same moment give one referral. Otherwise the guarantees of `referral_save_draft` and
+    `referral_submit` hold, and their errors are raised by field.
+    """
+    if channel not in (Channel.API, Channel.IMPORT):
+        raise ValueError(f"referral_receive takes referrals from other systems, not from {channel!r}")
+    reference = draft.external_reference.strip()
+    if not reference:
+        raise ValidationError(
+            {"external_reference": "Give your own reference for the referral: it lets masip recognise a resend."}
+        )
+    _require(actor, Capability.SUBMIT_REFERRALS, unit.pk, "Your role does not allow making referrals to this unit.")
+    draft = replace(draft, external_reference=reference)
+    fingerprint = _intake_fingerprint(draft, received_at)
+    if actor.agency_id is not None:
+        existing = _already_received(agency_id=actor.agency_id, external_reference=reference, fingerprint=fingerprint)
+        if existing is not None:
+            return existing, False
+    try:
+        with transaction.atomic():
+            referral = referral_save_draft(actor=actor, unit=unit, draft=draft, request=request)
+            referral.channel = channel
+            referral.intake_fingerprint = fingerprint
+            Referral.unscoped.filter(pk=referral.pk).update(channel=channel, intake_fingerprint=fingerprint)
+            referral_submit(
+                actor=actor,
+                referral=referral,
+                expected_version=referral.version,
+                received_at=received_at,
+                request=request,
+            )
+    except (IntegrityError, ValidationError):
+        # Another send with this reference may have committed between the check and the insert.
+        existing = _already_received(agency_id=actor.agency_id, external_reference=reference, fingerprint=fingerprint)
+        if existing is None:
+            raise
+        return existing, False
+    return referral, True
 
 
 def referral_withdraw(
