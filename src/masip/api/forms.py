@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from masip.accounts.models import Unit
+from masip.accounts.models import Agency, Unit
 from masip.api.services import SERVICE_ACCOUNT_ROLES, TOKEN_LIFETIMES_DAYS
 
 
@@ -24,6 +24,17 @@ class ApiTokenForm(forms.Form):
         queryset=Unit.objects.none(),
         empty_label=None,
         error_messages={"required": "Choose the unit.", "invalid_choice": "Choose one of your units."},
+    )
+    agency = forms.ModelChoiceField(
+        label="Agency of the system",
+        help_text=(
+            "The agency whose referrals the system sends, e.g. the police force running the gateway. "
+            "Leave blank for the unit's lead agency."
+        ),
+        queryset=Agency.objects.order_by("name"),
+        required=False,
+        empty_label="The unit's lead agency",
+        error_messages={"invalid_choice": "Choose one of the agencies listed."},
     )
     role = forms.ChoiceField(
         label="Role of the system in the unit",

@@ -14,7 +14,7 @@ from knox.models import AuthToken
 
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
-from masip.accounts.models import Membership, Role, Unit, User
+from masip.accounts.models import Agency, Membership, Role, Unit, User
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 
@@ -53,6 +53,7 @@ def api_token_issue(
     role: str,
     system_name: str,
     lifetime: timedelta,
+    agency: Agency | None = None,
     request: HttpRequest | None = None,
 ) -> IssuedToken:
     """Create a service account for a system, with one role in `unit`, and an expiring token for it.
@@ -61,7 +62,9 @@ def api_token_issue(
     one of SERVICE_ACCOUNT_ROLES and the lifetime one of TOKEN_LIFETIMES_DAYS (else
     ValidationError, nothing written); the account cannot sign in to the web (no usable
     password, marked as a service account); only the token's hash is stored; the account, its
-    membership, the token and the `admin` audit row commit together.
+    membership, the token and the `admin` audit row commit together. The account belongs to
+    `agency` (the unit's lead agency when none is given): referrals the system sends come from
+    that agency, and its external references are unique within it.
     """
     if not principal_for(actor).can(Capability.MANAGE_API_TOKENS, unit_id=unit.pk):
         raise PermissionDenied("You can only issue API tokens for units where you manage tokens.")
@@ -77,6 +80,7 @@ def api_token_issue(
             email=f"system-{uuid.uuid4().hex}@service.masip.invalid",
             full_name=name,
             is_service_account=True,
+            agency=agency or unit.lead_agency,
         )
         account.set_unusable_password()
         account.save()
@@ -93,6 +97,7 @@ def api_token_issue(
                 "event": "api token issued",
                 "service_account_id": account.pk,
                 "role": role,
+                "agency_id": account.agency_id,
                 "expiry": instance.expiry.isoformat() if instance.expiry else None,
             },
         )

@@ -37,6 +37,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 system_name=form.cleaned_data["system_name"],
                 lifetime=form.lifetime,
+                agency=form.cleaned_data["agency"],
                 request=request,
             )
         except ValidationError as error:

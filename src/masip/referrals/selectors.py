@@ -12,8 +12,11 @@ from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from masip.access.lookup import get_visible_or_404
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
+from masip.audit.models import AuditAction
+from masip.audit.services import audit_record
 from masip.core.workdays import working_days_between
 from masip.referrals.models import OPEN_STATUSES, Referral, ReferralStatus, ReferralSubject, TriageDecision
 
@@ -121,6 +124,51 @@ class ReferrerView:
     decision_label: str
     decided_at: datetime | None
     advice: str
+    decision_deadline: date | None = None
+
+
+_REFERRER_COLUMNS = (
+    "id",
+    "unit",
+    "reference",
+    "external_reference",
+    "status",
+    "received_at",
+    "decision_deadline",
+    "decision",
+    "decided_at",
+    "advice",
+)
+
+
+def referrals_of_referrer_query(*, user: Any) -> QuerySet[Referral]:
+    """The referrals `user` made, newest first, loading only what a ReferrerView shows (for a
+    paginated list: turn each row into a view with `referrer_view`)."""
+    principal = principal_for(user)
+    return (
+        Referral.objects.visible_to(user)
+        .filter(referred_by_id=principal.user_id, unit_id__in=principal.units_with(Capability.SUBMIT_REFERRALS))
+        .order_by("-created_at", "-pk")
+        .only(*_REFERRER_COLUMNS)
+    )
+
+
+def referrer_view(referral: Referral) -> ReferrerView:
+    """What the referrer may know of `referral`: the advice only when it was left with them."""
+    r = referral
+    return ReferrerView(
+        id=r.pk,
+        reference=r.reference,
+        external_reference=r.external_reference,
+        status=r.status,
+        status_label=r.get_status_display(),
+        received_at=r.received_at,
+        decision=r.decision,
+        decision_label=r.get_decision_display() if r.decision else "",
+        decided_at=r.decided_at,
+        advice=r.advice if r.decision == TriageDecision.PARTNER_MANAGED else "",
+        decision_deadline=r.decision_deadline,
+    )
 
 
 def referrals_of_referrer(*, user: Any) -> list[ReferrerView]:
@@ -129,28 +177,23 @@ def referrals_of_referrer(*, user: Any) -> list[ReferrerView]:
     Drafts are included (the referrer resumes them). Built from named columns, so a page that
     shows these cannot reach the description, the screening or the case.
     """
-    principal = principal_for(user)
-    rows = (
-        Referral.objects.visible_to(user)
-        .filter(referred_by_id=principal.user_id, unit_id__in=principal.units_with(Capability.SUBMIT_REFERRALS))
-        .order_by("-created_at")
-        .only("id", "reference", "external_reference", "status", "received_at", "decision", "decided_at", "advice")
+    return [referrer_view(r) for r in referrals_of_referrer_query(user=user)]
+
+
+def referral_of_referrer(*, user: Any, referral_id: Any, request: HttpRequest | None = None) -> ReferrerView:
+    """One referral `user` made, as the referrer may see it, its reading audited; any other id
+    (someone else's referral, a missing or malformed id) is the same audited 404."""
+    referral = get_visible_or_404(referrals_of_referrer_query(user=user), referral_id, user=user, request=request)
+    audit_record(
+        action=AuditAction.VIEW,
+        actor=user,
+        request=request,
+        unit=referral.unit,
+        obj=referral,
+        fields=[c for c in _REFERRER_COLUMNS if c not in ("id", "unit")],
+        detail={"view": "referrer status"},
     )
-    return [
-        ReferrerView(
-            id=r.pk,
-            reference=r.reference,
-            external_reference=r.external_reference,
-            status=r.status,
-            status_label=r.get_status_display(),
-            received_at=r.received_at,
-            decision=r.decision,
-            decision_label=r.get_decision_display() if r.decision else "",
-            decided_at=r.decided_at,
-            advice=r.advice if r.decision == TriageDecision.PARTNER_MANAGED else "",
-        )
-        for r in rows
-    ]
+    return referrer_view(referral)
 
 
 @dataclass(frozen=True)
