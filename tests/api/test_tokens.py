@@ -13,7 +13,7 @@ from masip.accounts.models import Membership, Role, User
 from masip.api.services import TOKEN_PREFIX_SHOWN, api_token_issue
 from masip.audit.models import AuditAction, AuditEvent
 from tests.conftest import verified_client
-from tests.factories import UnitFactory, member
+from tests.factories import AgencyFactory, UnitFactory, member
 
 pytestmark = pytest.mark.django_db
 
@@ -130,3 +130,14 @@ def test_revoking_another_units_token_is_404():
     response = verified_client(stranger).post(reverse("api:token_revoke", kwargs={"token_id": issued.instance.pk}))
     assert response.status_code == 404
     assert AuthToken.objects.count() == 1
+
+
+def test_a_systems_account_belongs_to_the_chosen_agency_or_the_units_lead_agency():
+    unit = UnitFactory()
+    gateway_force = AgencyFactory(name="Northshire Police")
+    admin = member(Role.SYSTEM_ADMINISTRATOR, unit=unit)
+    client = verified_client(admin)
+    assert client.post(reverse("api:token_create"), _form(unit, agency=gateway_force.pk)).status_code == 200
+    assert client.post(reverse("api:token_create"), _form(unit, system_name="Health gateway")).status_code == 200
+    accounts = {a.full_name: a.agency for a in User.objects.filter(is_service_account=True)}
+    assert accounts == {"Force referral gateway": gateway_force, "Health gateway": unit.lead_agency}
