@@ -305,6 +305,12 @@ def test_unknown_fields_are_refused_not_ignored():
         ({"suspects": [{"gender": "m"}]}, "suspects"),
         ({"relationship": "neighbour"}, "relationship"),
         ({"external_reference": None}, "external_reference"),
+        ({"external_reference": "x" * 65}, "external_reference"),
+        ({"crime_reference": "CR\u0000/1"}, "crime_reference"),
+        ({"summary": "Broken \ud800 text"}, "summary"),
+        ({"victims": [{"given_name": "A" * 101}]}, "subjects"),
+        ({"suspects": [{"given_name": "Robert", "approximate_age": 400}]}, "subjects"),
+        ({"victims": [{"given_name": "Alice"}] * 51}, "victims"),
     ],
 )
 def test_wrong_types_and_values_are_400_with_the_field_named(change, field):
@@ -320,6 +326,17 @@ def test_a_body_that_is_not_a_json_object_is_400(raw):
     response = client.post(reverse(LIST), raw, content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json()
+    assert not Referral.unscoped.exists()
+
+
+@pytest.mark.django_db
+def test_an_account_without_an_agency_is_told_why():
+    account, client = _system()
+    account.agency = None
+    account.save(update_fields=["agency"])
+    response = _post(client, _referral())
+    assert response.status_code == 400
+    assert "Your account has no agency" in response.json()["detail"]
     assert not Referral.unscoped.exists()
 
 
