@@ -30,8 +30,10 @@ def case_data_models() -> list[str]:
 
 
 def guarded_files() -> list[Path]:
-    files = [p for p in SRC.rglob("*.py") if p.name in GUARDED or any(d in p.parts for d in GUARDED_DIRS)]
-    return [p for p in files if "migrations" not in p.parts]
+    files = [
+        p for p in SRC.rglob("*.py") if p.name in GUARDED or any(d in p.relative_to(SRC).parts for d in GUARDED_DIRS)
+    ]
+    return [p for p in files if "migrations" not in p.relative_to(SRC).parts]
 
 
 def test_case_data_models_are_found():

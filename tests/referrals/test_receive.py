@@ -74,3 +74,27 @@ def test_other_systems_must_give_their_own_reference():
     with pytest.raises(ValidationError) as refused:
         referral_receive(actor=referrer_in(unit), unit=unit, draft=complete_draft(), channel="api")
     assert "external_reference" in refused.value.message_dict
+
+
+def test_a_system_that_sent_by_api_is_not_emailed_the_advice(mailoutbox, django_capture_on_commit_callbacks):
+    from masip.accounts.models import Role
+    from masip.referrals.services import triage_decide
+    from tests.factories import AgencyFactory, member
+
+    unit = UnitFactory()
+    system = member(Role.PARTNER_REFERRER, unit=unit, agency=AgencyFactory(), is_service_account=True)
+    person = referrer_in(unit)
+    screener = member(Role.UNIT_MANAGER, unit=unit)
+    sent, _ = referral_receive(actor=system, unit=unit, draft=complete_draft(external_reference="PR-5"), channel="api")
+    typed, _ = referral_receive(actor=person, unit=unit, draft=complete_draft(external_reference="PR-6"), channel="api")
+    with django_capture_on_commit_callbacks(execute=True):
+        for referral in (sent, typed):
+            triage_decide(
+                actor=screener,
+                referral=referral,
+                decision="partner_managed",
+                reasons="Low risk at present; the force keeps it.",
+                advice="Apply for a stalking protection order.",
+                expected_version=referral.version,
+            )
+    assert [m.to for m in mailoutbox] == [[person.email]]

@@ -765,8 +765,8 @@ def triage_decide(
 
 def _tell_referrer_of_advice(*, referral: Referral, request: HttpRequest | None) -> None:
     referrer = referral.referred_by
-    if referrer is None or not referrer.email:
-        return
+    if referrer is None or not referrer.email or referrer.is_service_account:
+        return  # a system that sent the referral by API reads the advice there
     try:
         path = reverse("referrals:mine")
     except NoReverseMatch:  # the referrer's pages arrive with the web part of this issue

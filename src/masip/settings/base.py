@@ -220,6 +220,7 @@ SPECTACULAR_SETTINGS = {
     # Name enums after the domain, so a later "status" of another record cannot collide.
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "masip.cases.models.CaseStatus",
+        "ReferralStatusEnum": "masip.referrals.models.ReferralStatus",
     },
 }
 
