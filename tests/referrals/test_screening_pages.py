@@ -669,3 +669,66 @@ def test_screener_withdraws_with_a_reason() -> None:
     event = AuditEvent.objects.filter(object_id=str(referral.pk), detail__event="withdrawn").get()
     assert event.justification == "Sent to the wrong unit."
     assert referral.reference not in listed(queue_page(client))
+
+
+# Bad input ---------------------------------------------------------------------------------
+
+
+def test_hand_made_values_get_messages_not_errors() -> None:
+    unit = UnitFactory()
+    referral = submitted_referral(unit=unit)
+    client = verified_client(screener_in(unit))
+    huge = "9" * 30
+
+    far = queue_page(client, received_to="31/12/9999", period_to="9999-12-31", received_within="99999999999")
+    assert "Enter a date between 1/1/1900 and 31/12/2099." in far
+    assert "Enter a number of days of 3650 or fewer." in far
+
+    decided = client.post(decide_url(referral), {"decision": "signposted", "reasons": "x", "expected_version": huge})
+    assert "This form is out of date" in decided.content.decode()
+    saved = client.post(screen_url(referral), screening_answers(screening_version=huge))
+    assert "This form is out of date" in saved.content.decode()
+    assign = reverse("referrals:assign", kwargs={"referral_id": referral.pk})
+    assigned = client.post(assign, {"screener": "x" * 5000, "expected_version": huge}, follow=True)
+    assert "Choose a screener from the list" in assigned.content.decode()
+    referral.refresh_from_db()
+    assert (referral.status, referral.screener) == (ReferralStatus.RECEIVED, None)
+    assert not Screening.unscoped.filter(referral=referral).exists()
+
+
+def test_screening_a_referral_decided_meanwhile_says_so() -> None:
+    unit = UnitFactory()
+    referral = submitted_referral(unit=unit, subjects=(VICTIM, UNIDENTIFIED))
+    client = verified_client(screener_in(unit))
+    elsewhere = Referral.unscoped.get(pk=referral.pk)  # decided in another window
+    triage_decide(
+        actor=screener_in(unit),
+        referral=elsewhere,
+        decision="signposted",
+        reasons="x",
+        expected_version=referral.version,
+    )
+    response = client.post(screen_url(referral), screening_answers(), follow=True)
+    assert "can no longer be changed at triage" in response.content.decode()
+    assert not Screening.unscoped.filter(referral=referral).exists()
+
+
+def test_queue_reads_in_the_same_number_of_queries_however_long() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    unit = UnitFactory()
+    screener = screener_in(unit, Role.CLINICIAN)
+    client = verified_client(screener)
+
+    def queries_for_queue() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            queue_page(client)
+        return len(captured)
+
+    for _ in range(2):
+        ReferralFactory(unit=unit, status=ReferralStatus.RECEIVED, screener=screener)
+    few = queries_for_queue()
+    for _ in range(10):
+        ReferralFactory(unit=unit, status=ReferralStatus.RECEIVED, screener=screener)
+    assert queries_for_queue() == few

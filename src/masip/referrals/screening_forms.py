@@ -13,19 +13,31 @@ from masip.referrals.questions import CURRENT_QUESTION_SET
 from masip.referrals.services import REASONS_MAX_LENGTH
 
 MAX_AGE_DAYS = 3650
+EARLIEST, LATEST = date(1900, 1, 1), date(2099, 12, 31)
+MAX_VERSION = 2**31 - 1  # a version beyond any a record reaches: the database's integer range
 DATE_FORMATS = ["%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d %m %Y"]
 DATE_HINT = "For example, 27/3/2026"
 # A hidden version that is missing or mangled: the page was not the one masip sent.
-STALE_FORM = {
-    "required": "This form is out of date. Nothing was saved: reload the page and try again.",
-    "invalid": "This form is out of date. Nothing was saved: reload the page and try again.",
-}
+_STALE = "This form is out of date. Nothing was saved: reload the page and try again."
+STALE_FORM = {"required": _STALE, "invalid": _STALE, "min_value": _STALE, "max_value": _STALE}
 UNASSIGNED = "unassigned"
 ME = "me"
 
 
+class BoundedDateField(forms.DateField):
+    """A date within the years a referral can have been received in: a far-off year is a typing
+    mistake, and past the calendar's end it cannot even be searched for."""
+
+    def validate(self, value: Any) -> None:
+        super().validate(value)
+        if value is not None and not EARLIEST <= value <= LATEST:
+            raise forms.ValidationError(
+                f"Enter a date between {EARLIEST:%-d/%-m/%Y} and {LATEST:%-d/%-m/%Y}.", code="out_of_range"
+            )
+
+
 def _date_field(label: str) -> forms.DateField:
-    return forms.DateField(
+    return BoundedDateField(
         label=label,
         required=False,
         input_formats=DATE_FORMATS,
@@ -157,7 +169,9 @@ class AssignScreenerForm(forms.Form):
             "invalid_choice": "Choose a screener from the list: only members who may screen this unit's referrals.",
         },
     )
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, error_messages=STALE_FORM)
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION, error_messages=STALE_FORM
+    )
 
     def __init__(self, *args: Any, screeners: Iterable[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -203,7 +217,9 @@ class ScreeningForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": f"Keep the notes to {REASONS_MAX_LENGTH} characters or fewer."},
     )
-    screening_version = forms.IntegerField(required=False, widget=forms.HiddenInput, error_messages=STALE_FORM)
+    screening_version = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION, error_messages=STALE_FORM
+    )
 
     def __init__(self, *args: Any, screening: Screening | None = None, **kwargs: Any) -> None:
         if screening is not None and not args and "data" not in kwargs:
@@ -317,7 +333,9 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"max_length": f"Advice can be at most {REASONS_MAX_LENGTH} characters."},
     )
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, error_messages=STALE_FORM)
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION, error_messages=STALE_FORM
+    )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -337,4 +355,6 @@ class WithdrawForm(forms.Form):
             "max_length": f"Keep the reason to {REASONS_MAX_LENGTH} characters or fewer.",
         },
     )
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, error_messages=STALE_FORM)
+    expected_version = forms.IntegerField(
+        widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION, error_messages=STALE_FORM
+    )

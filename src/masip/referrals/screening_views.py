@@ -146,6 +146,9 @@ def screen(request: HttpRequest, referral_id: str) -> HttpResponse:
             except StaleEditError as stale:
                 form.add_error(None, str(stale))
             except ValidationError as error:
+                if referral.status not in OPEN_STATUSES:  # decided or withdrawn meanwhile: no form to show
+                    messages.error(request, _error_text(error))
+                    return redirect(_screen_url(referral, "screening"))
                 _add_service_errors(form, error)
             else:
                 messages.success(request, f"Screening of referral {referral.reference} saved.")
