@@ -180,6 +180,16 @@ class AssignScreenerForm(forms.Form):
         field.choices = [("", "Choose a screener"), *((pk, str(user)) for pk, user in self.screeners.items())]
 
 
+class RevealedTextField(forms.CharField):
+    """Text asked for under one option of a conditional reveal: required when that option is
+    chosen (the form's clean() checks), so it is not labelled "(optional)"."""
+
+    def validate(self, value: Any) -> None:
+        if value in self.empty_values:
+            return
+        super().validate(value)
+
+
 FOUR_QUESTIONS = {
     "fixated": (
         "Fixated",
@@ -203,9 +213,8 @@ class ScreeningForm(forms.Form):
         help_text="Think stalking first: choose this only when the FOUR pattern is not there.",
         widget=forms.CheckboxInput(attrs={"data-aria-controls": "conditional-harassment-reason"}),
     )
-    harassment_reason = forms.CharField(
+    harassment_reason = RevealedTextField(
         label="Why is it harassment rather than stalking?",
-        required=False,
         max_length=REASONS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"max_length": f"Keep the reason to {REASONS_MAX_LENGTH} characters or fewer."},
@@ -294,16 +303,6 @@ class RevealingRadioSelect(forms.RadioSelect):
 
 
 ADVICE_REVEAL_ID = "conditional-advice"
-
-
-class RevealedTextField(forms.CharField):
-    """Text asked for under one option of a conditional reveal: required when that option is
-    chosen (the form's clean() checks), so it is not labelled "(optional)"."""
-
-    def validate(self, value: Any) -> None:
-        if value in self.empty_values:
-            return
-        super().validate(value)
 
 
 class DecisionForm(forms.Form):
