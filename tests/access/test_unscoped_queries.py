@@ -18,6 +18,9 @@ from tests.factories import CaseFactory
 SRC = Path(__file__).resolve().parents[2] / "src" / "masip"
 # Modules that render or parse; they must go through selectors/services, which scope.
 GUARDED = ("views.py", "forms.py", "serializers.py", "urls.py", "context_processors.py")
+# Split modules follow the same names: screening_views.py, referrer_forms.py, urls_import.py.
+GUARDED_SUFFIXES = ("_views.py", "_forms.py", "_serializers.py")
+GUARDED_PREFIXES = ("urls_",)
 GUARDED_DIRS = ("templatetags", "api")
 
 
@@ -31,7 +34,12 @@ def case_data_models() -> list[str]:
 
 def guarded_files() -> list[Path]:
     files = [
-        p for p in SRC.rglob("*.py") if p.name in GUARDED or any(d in p.relative_to(SRC).parts for d in GUARDED_DIRS)
+        p
+        for p in SRC.rglob("*.py")
+        if p.name in GUARDED
+        or p.name.endswith(GUARDED_SUFFIXES)
+        or p.name.startswith(GUARDED_PREFIXES)
+        or any(d in p.relative_to(SRC).parts for d in GUARDED_DIRS)
     ]
     return [p for p in files if "migrations" not in p.relative_to(SRC).parts]
 
@@ -81,3 +89,8 @@ def test_visible_to_through_objects_is_scoped():
     CaseFactory()
     assert not Case.objects.visible_to(AnonymousUser()).exists()
     assert Case.unscoped.exists()
+
+
+def test_split_view_and_form_modules_are_guarded_too():
+    names = {str(p.relative_to(SRC)) for p in guarded_files()}
+    assert {"referrals/screening_views.py", "referrals/screening_forms.py", "referrals/urls_screening.py"} <= names

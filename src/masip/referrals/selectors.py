@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from statistics import median
@@ -13,12 +14,20 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from masip.access.lookup import get_visible_or_404
-from masip.access.policy import Capability
+from masip.access.policy import Action, Capability, Compartment, allows, roles_with_capability
 from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.core.workdays import working_days_between
-from masip.referrals.models import OPEN_STATUSES, Referral, ReferralStatus, ReferralSubject, TriageDecision
+from masip.referrals.models import (
+    OPEN_STATUSES,
+    Referral,
+    ReferralStatus,
+    ReferralSubject,
+    Screening,
+    SubjectRole,
+    TriageDecision,
+)
 
 if TYPE_CHECKING:
     from masip.people.matching import Candidate, UnitPointer
@@ -36,12 +45,15 @@ def screening_queue(
     screener: Any = None,
     received_from: date | None = None,
     received_to: date | None = None,
+    unassigned: bool = False,
+    overdue_only: bool = False,
 ) -> QuerySet[Referral]:
     """Submitted referrals of the units where `user` triages, oldest deadline first.
 
     Without a status, only referrals still waiting for a decision. Each row carries `overdue`:
     still open and past its decision deadline (today, in Europe/London, is not yet overdue).
-    Drafts never appear: they are the referrer's until submitted.
+    Drafts never appear: they are the referrer's until submitted. `unassigned` keeps referrals
+    no screener has taken; `overdue_only` keeps the overdue ones.
     """
     today = timezone.localdate()
     overdue = ExpressionWrapper(Q(status__in=OPEN_STATUSES, decision_deadline__lt=today), output_field=BooleanField())
@@ -57,6 +69,10 @@ def screening_queue(
         queryset = queryset.filter(urgency=urgency)
     if screener is not None:
         queryset = queryset.filter(screener=screener)
+    if unassigned:
+        queryset = queryset.filter(screener__isnull=True)
+    if overdue_only:
+        queryset = queryset.filter(status__in=OPEN_STATUSES, decision_deadline__lt=today)
     if received_from is not None:
         queryset = queryset.filter(received_at__gte=_start_of(received_from))
     if received_to is not None:
@@ -223,3 +239,203 @@ def candidates_for_subject(
         candidates=person_candidates(unit=unit, details=details),
         other_units=other_unit_pointers(unit=unit, details=details, actor=user, request=request),
     )
+
+
+# The unit's screening pages ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One referral on the screening queue with where it stands against its deadline."""
+
+    referral: Referral
+    overdue: bool
+    working_days_overdue: int  # 0 when not overdue, or when only a weekend or holiday has passed
+    working_days_left: int | None  # None when overdue, decided, or without a deadline
+
+    @property
+    def due_today(self) -> bool:
+        return not self.overdue and self.working_days_left == 0
+
+
+def queue_rows(referrals: Iterable[Referral], *, today: date | None = None) -> list[QueueRow]:
+    """The queue's rows with the working days left, or overdue, for each open referral."""
+    today = today or timezone.localdate()
+    rows = []
+    for referral in referrals:
+        deadline = referral.decision_deadline
+        is_open = referral.status in OPEN_STATUSES
+        overdue = bool(is_open and deadline is not None and deadline < today)
+        rows.append(
+            QueueRow(
+                referral=referral,
+                overdue=overdue,
+                working_days_overdue=working_days_between(deadline, today) if overdue and deadline else 0,
+                working_days_left=(
+                    working_days_between(today, deadline) if is_open and deadline is not None and not overdue else None
+                ),
+            )
+        )
+    return rows
+
+
+def screening_queue_audit(*, user: Any, referrals: Iterable[Referral], request: HttpRequest | None = None) -> None:
+    """Record which referrals one page of the queue showed: one row per unit on the page."""
+    by_unit: dict[Any, list[str]] = {}
+    for referral in referrals:
+        by_unit.setdefault(referral.unit, []).append(str(referral.pk))
+    for unit, listed in by_unit.items():
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=user,
+            request=request,
+            unit=unit,
+            object_type=Referral._meta.label_lower,
+            detail={"listed": listed},
+        )
+
+
+def triage_members(*, unit_ids: Iterable[int]) -> list[Any]:
+    """The active members of the units whose roles may screen referrals, by name."""
+    from masip.accounts.models import Membership, User
+
+    roles = sorted(str(role) for role in roles_with_capability(Capability.TRIAGE_REFERRALS))
+    user_ids = (
+        Membership.objects.active().filter(unit_id__in=list(unit_ids), role__in=roles).values_list("user_id", flat=True)
+    )
+    return list(User.objects.filter(pk__in=user_ids, is_service_account=False).order_by("full_name", "email"))
+
+
+def referral_for_screening(*, user: Any, referral_id: Any, request: HttpRequest | None = None) -> Referral:
+    """One submitted referral of a unit where `user` triages, its reading audited; otherwise the
+    same audited 404 for missing, not visible and drafts (a draft is still the referrer's)."""
+    referrals = (
+        Referral.objects.visible_to(user)
+        .filter(unit_id__in=_triage_units(user))
+        .exclude(status=ReferralStatus.DRAFT)
+        .select_related("unit", "source_agency", "referred_by", "screener", "decided_by", "case")
+    )
+    referral = get_visible_or_404(referrals, referral_id, user=user, request=request)
+    audit_record(action=AuditAction.VIEW, actor=user, request=request, unit=referral.unit, obj=referral)
+    return referral
+
+
+def screening_of(*, user: Any, referral: Referral) -> Screening | None:
+    """The referral's screening, if one has been saved and the user may read it."""
+    return Screening.objects.visible_to(user).filter(referral=referral).select_related("screened_by").first()
+
+
+def victim_contact_visible(*, user: Any, referral: Referral) -> bool:
+    return principal_for(user).may(referral.unit_id, Compartment.VICTIM_CONTACT, Action.VIEW)
+
+
+def roles_seeing_victim_contact() -> list[str]:
+    from masip.accounts.models import Role
+
+    return [str(role.label) for role in Role if allows(role, Compartment.VICTIM_CONTACT, Action.VIEW)]
+
+
+@dataclass(frozen=True)
+class SubjectOnPage:
+    """One person the referral names, as the screening page shows them."""
+
+    subject: ReferralSubject
+    contact_shown: bool
+    # None when nothing is proposed: unidentified, already linked, or the referral is closed.
+    match: SubjectCandidates | None = None
+
+    @property
+    def name_only(self) -> bool:
+        """Matching had no date of birth to go on, so its proposals rest on names."""
+        return self.subject.date_of_birth is None and not (self.subject.pnc_id or self.subject.nhs_number)
+
+
+@dataclass(frozen=True)
+class ScreeningSubjects:
+    victims: list[SubjectOnPage]
+    suspects: list[SubjectOnPage]
+    victim_contact_visible: bool
+
+
+def screening_subjects_for(*, user: Any, referral: Referral, request: HttpRequest | None = None) -> ScreeningSubjects:
+    """The victims and suspects the referral names, for someone who triages its unit.
+
+    Victims' contact details are loaded only for roles the policy lets see the victim-contact
+    compartment (and each victim whose details are shown gets an audit row naming the fields).
+    While the referral is open, each named person not yet linked comes with the unit's people
+    who may be them (ranked and explained) and pointers to other units; the people proposed are
+    audited as seen.
+    """
+    contact_visible = victim_contact_visible(user=user, referral=referral)
+    subjects = ReferralSubject.objects.visible_to(user).filter(referral=referral).select_related("person")
+    subjects = subjects.defer(*(f"person__{name}" for name in ("address", "phone", "email")))
+    victims = subjects.filter(role=SubjectRole.VICTIM)
+    if not contact_visible:
+        victims = victims.defer("address", "phone", "email")
+    is_open = referral.status in OPEN_STATUSES
+
+    def on_page(subject: ReferralSubject, contact_shown: bool) -> SubjectOnPage:
+        match = None
+        if is_open and not subject.unidentified and subject.person_id is None:
+            subject.referral = referral
+            match = candidates_for_subject(user=user, subject=subject, request=request)
+            audit_record(
+                action=AuditAction.VIEW,
+                actor=user,
+                request=request,
+                unit=referral.unit,
+                object_type="people.person",
+                detail={
+                    "proposed_for": str(subject.pk),
+                    "referral": referral.reference,
+                    "candidates": [str(c.person.pk) for c in match.candidates],
+                },
+            )
+        return SubjectOnPage(subject=subject, contact_shown=contact_shown, match=match)
+
+    shown_victims = [on_page(s, contact_visible) for s in victims.order_by("created_at")]
+    for entry in shown_victims:
+        subject = entry.subject
+        if entry.contact_shown and any(getattr(subject, name) for name in ("address", "phone", "email")):
+            audit_record(
+                action=AuditAction.VIEW,
+                actor=user,
+                request=request,
+                unit=referral.unit,
+                obj=subject,
+                fields=[name for name in ("address", "phone", "email") if getattr(subject, name)],
+            )
+    suspects = [on_page(s, True) for s in subjects.filter(role=SubjectRole.SUSPECT).order_by("created_at")]
+    return ScreeningSubjects(victims=shown_victims, suspects=suspects, victim_contact_visible=contact_visible)
+
+
+def subject_for_screening(
+    *, user: Any, referral: Referral, subject_id: Any, request: HttpRequest | None = None
+) -> ReferralSubject:
+    """One person named by `referral` (already fetched for screening), else the audited 404."""
+    subjects = ReferralSubject.objects.visible_to(user).filter(referral=referral)
+    subject = get_visible_or_404(subjects, subject_id, user=user, request=request)
+    subject.referral = referral
+    return subject
+
+
+def person_to_link(*, user: Any, subject: ReferralSubject, person_id: Any, request: HttpRequest | None = None) -> Any:
+    """A person of the referral's unit that a screener chose as the same as `subject`.
+
+    Deliberately wider than Person.visible_to: a screener links people they are not yet on a
+    case with, limited to the unit they triage; a person of another unit is the audited 404.
+    """
+    from masip.people.models import Person
+
+    unit_id = subject.referral.unit_id
+    if not principal_for(user).can(Capability.TRIAGE_REFERRALS, unit_id=unit_id):
+        raise PermissionDenied("Your role does not allow matching this unit's referrals to people.")
+    people = Person.unscoped.filter(unit_id=unit_id).defer("address", "phone", "email")
+    return get_visible_or_404(people, person_id, user=user, request=request)
+
+
+def unlinked_subjects(*, user: Any, referral: Referral) -> list[ReferralSubject]:
+    """Named people of the referral not yet linked to a person record (accepting creates them)."""
+    subjects = ReferralSubject.objects.visible_to(user).filter(referral=referral, person__isnull=True)
+    subjects = subjects.filter(unidentified=False).order_by("-role", "created_at")  # victims first
+    return list(subjects.only("id", "role", "given_name", "family_name", "unidentified"))
