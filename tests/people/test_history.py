@@ -179,11 +179,14 @@ def test_another_units_screener_gets_not_found(known):
     assert page(member(Role.POLICE_INVESTIGATOR), known.robert).status_code == 404
 
 
-def test_reading_the_history_is_audited_with_the_person(known):
-    known.referral(victim("Alice", "Hart"), SUSPECT)
+def test_reading_the_history_is_audited_with_the_person_and_what_was_shown(known):
+    referral = known.accept(known.referral(victim("Alice", "Hart"), SUSPECT))
     page(known.screener, known.robert)
     event = AuditEvent.objects.filter(action=AuditAction.VIEW, person_id=known.robert.pk).get()
     assert event.actor_id == known.screener.pk
+    assert event.detail["referrals"] == [str(referral.pk)]
+    assert referral.case is not None
+    assert event.detail["cases"] == [str(referral.case.pk)]
 
 
 def _queries(user, person) -> int:

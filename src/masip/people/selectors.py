@@ -225,7 +225,11 @@ def person_history_for(*, user: Any, person_id: Any, request: HttpRequest | None
         unit=person.unit,
         obj=person,
         person_id=person.pk,
-        detail={"page": "linked history", "referrals": len(entries), "cases": len(cases)},
+        detail={
+            "page": "linked history",
+            "referrals": [str(e.id) for e in entries],
+            "cases": [str(c.id) for c in cases],
+        },
     )
     return history
 
