@@ -14,11 +14,31 @@ from django.test import override_settings
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from masip.access.models import CaseTeamMember
-from masip.accounts.models import AgencyKind, Membership, Role, User
+from masip.accounts.models import AgencyKind, Membership, Role, Unit, User
 from masip.audit.models import AuditAction, AuditEvent
 from masip.cases.models import Case, CaseNote, CaseParticipant, ParticipantRole
-from masip.core.demo import DEMO_PASSWORD, SIGN_IN_USERS, UNIT_CODE, demo_email
-from masip.referrals.models import Referral, TriageDecision
+from masip.core.demo import (
+    DEMO_PASSWORD,
+    OPEN_QUEUE,
+    OVERDUE_AT_LEAST,
+    SERIAL_SUSPECT,
+    SIGN_IN_USERS,
+    UNIT_CODE,
+    demo_email,
+)
+from masip.people.matching import PersonDetails, person_candidates
+from masip.people.models import Person
+from masip.people.selectors import person_history_for
+from masip.referrals.models import (
+    Channel,
+    Referral,
+    ReferralStatus,
+    ReferralSubject,
+    Screening,
+    SubjectRole,
+    TriageDecision,
+)
+from masip.referrals.selectors import candidates_for_subject, referrals_of_referrer, screening_queue
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +55,7 @@ def demo() -> str:
 
 
 def test_referrals_and_decisions_match_the_first_ten_months(demo):
-    referrals = Referral.unscoped.filter(unit__code=UNIT_CODE)
+    referrals = Referral.unscoped.filter(unit__code=UNIT_CODE, status=ReferralStatus.DECIDED)
     assert referrals.count() == 260
     decisions = Counter(referrals.values_list("decision", flat=True))
     assert decisions == {TriageDecision.ACCEPTED: 83, TriageDecision.PARTNER_MANAGED: 177}
@@ -162,3 +182,82 @@ def test_demo_code_refuses_colleagues_and_strangers(demo):
 def test_demo_code_refuses_outside_demo_settings(demo):
     with override_settings(MASIP_DEMO=False), pytest.raises(CommandError, match="demo settings"):
         call_command("demo_code", demo_email("manager"), stdout=StringIO())
+
+
+# The intake: what referrals record, the queue, the serial stalker and the referrer -------------
+
+
+def _unit():
+    return Unit.objects.get(code=UNIT_CODE)
+
+
+def _user(local_part: str) -> User:
+    return User.objects.get(email=demo_email(local_part))
+
+
+def test_referrals_record_the_intake_questions_and_the_people_they_name(demo):
+    submitted = Referral.unscoped.filter(unit__code=UNIT_CODE).exclude(status=ReferralStatus.DRAFT)
+    assert not submitted.filter(relationship="").exists()
+    assert not submitted.filter(consent_to_referral__isnull=True).exists()
+    assert all(behaviours for behaviours in submitted.values_list("behaviours", flat=True))
+    assert set(submitted.values_list("channel", flat=True)) == {Channel.WEB, Channel.API, Channel.IMPORT}
+    assert len(set(submitted.values_list("relationship", flat=True))) >= 5
+    for referral in submitted.prefetch_related("subjects"):
+        roles = Counter(s.role for s in referral.subjects.all())
+        assert roles[SubjectRole.VICTIM] >= 1, referral.reference
+        assert roles[SubjectRole.SUSPECT] >= 1, referral.reference
+    subjects = ReferralSubject.unscoped.filter(referral__in=submitted)
+    assert subjects.filter(unidentified=True).exists()
+    assert subjects.filter(person__isnull=False, role=SubjectRole.SUSPECT).exists()
+    assert not subjects.filter(unidentified=True, person__isnull=False).exists()
+    decided = submitted.filter(status=ReferralStatus.DECIDED)
+    # Every decided referral's people are on record, so linked history has something to show.
+    assert not ReferralSubject.unscoped.filter(referral__in=decided, unidentified=False, person__isnull=True).exists()
+    assert 0 < Screening.unscoped.filter(referral__in=decided).count() < decided.count()
+    assert any(orders for orders in decided.values_list("existing_orders", flat=True))
+
+
+def test_the_screening_queue_has_open_referrals_some_overdue_some_screened(demo):
+    manager = _user("manager")
+    queue = list(screening_queue(user=manager))
+    assert len(queue) == len(OPEN_QUEUE)
+    assert sum(r.overdue for r in queue) >= OVERDUE_AT_LEAST
+    assert not all(r.overdue for r in queue)
+    assert {r.status for r in queue} == {ReferralStatus.RECEIVED, ReferralStatus.SCREENING}
+    assert Screening.unscoped.filter(referral__in=[r.pk for r in queue]).exists()
+
+
+def test_people_are_found_by_matching(demo):
+    victim = CaseParticipant.unscoped.filter(role=ParticipantRole.VICTIM).select_related("person").first()
+    assert victim is not None
+    person = victim.person
+    details = PersonDetails(
+        given_name=person.given_name, family_name=person.family_name, date_of_birth=person.date_of_birth
+    )
+    assert person in [c.person for c in person_candidates(unit=_unit(), details=details)]
+
+
+def test_a_serial_stalker_with_several_victims_shows_in_linked_history_and_is_matched_again(demo):
+    given, family, born = SERIAL_SUSPECT
+    serial = Person.unscoped.get(unit__code=UNIT_CODE, given_name=given, family_name=family, date_of_birth=born)
+    history = person_history_for(user=_user("manager"), person_id=serial.pk)
+    assert history.serial is not None
+    assert history.serial.victim_count >= 3
+    assert len(history.serial.victims) == history.serial.victim_count
+    assert history.cases
+    assert history.breaches
+    # A new referral spells him differently and is not yet linked: matching proposes him first.
+    fresh = ReferralSubject.unscoped.get(family_name="Caldwel", person__isnull=True)
+    found = candidates_for_subject(user=_user("investigator"), subject=fresh)
+    assert found.candidates[0].person == serial
+
+
+def test_the_partner_referrer_follows_their_referrals_and_reads_the_units_advice(demo):
+    mine = referrals_of_referrer(user=_user("referrer"))
+    statuses = Counter(r.status for r in mine)
+    assert statuses[ReferralStatus.DRAFT] == 1
+    assert statuses[ReferralStatus.DECIDED] > 0
+    assert statuses[ReferralStatus.RECEIVED] + statuses[ReferralStatus.SCREENING] > 0
+    advised = [r for r in mine if r.decision == TriageDecision.PARTNER_MANAGED]
+    assert advised
+    assert all(r.advice for r in advised)

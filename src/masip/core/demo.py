@@ -21,7 +21,7 @@ import time
 from base64 import b32encode
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from itertools import count
 from typing import TypeVar
@@ -48,8 +48,34 @@ from masip.cases.models import (
     case_reference,
 )
 from masip.core.models import TimeStampedModel
-from masip.people.models import Person
-from masip.referrals.models import Referral, ReferralStatus, TriageDecision
+from masip.core.workdays import add_working_days
+from masip.people.models import Gender, Person, PersonFlag
+from masip.referrals.models import (
+    Behaviour,
+    Channel,
+    FourAnswer,
+    Referral,
+    ReferralStatus,
+    ReferralSubject,
+    Relationship,
+    Screening,
+    SubjectRole,
+    TriageDeadlines,
+    TriageDecision,
+    Urgency,
+)
+from masip.referrals.questions import CURRENT_QUESTION_SET
+from masip.referrals.services import (
+    ReferralDraft,
+    SubjectEntry,
+    referral_assign_screener,
+    referral_receive,
+    referral_save_draft,
+    referral_subject_create_person,
+    referral_subject_link,
+    referral_submit,
+    screening_save,
+)
 
 UNIT_NAME = "Northshire Integrated Stalking Unit"
 UNIT_CODE = "NSU"
@@ -200,6 +226,97 @@ CONTEXTS = (
     "The victim has moved once already; the contact resumed within weeks.",
 )
 
+RELATIONSHIP_WEIGHTS = (
+    (Relationship.EX_INTIMATE, 0.50),
+    (Relationship.ACQUAINTANCE, 0.17),
+    (Relationship.STRANGER, 0.10),
+    (Relationship.ONLINE_ONLY, 0.07),
+    (Relationship.WORK, 0.07),
+    (Relationship.FAMILY, 0.05),
+    (Relationship.PROFESSIONAL_CLIENT, 0.04),
+)
+URGENCY_WEIGHTS = ((Urgency.ROUTINE, 0.6), (Urgency.URGENT, 0.3), (Urgency.IMMEDIATE, 0.1))
+# Most referrals report some of the first; fewer report any of the second.
+COMMON_BEHAVIOURS = (
+    Behaviour.UNWANTED_COMMUNICATION,
+    Behaviour.TURNING_UP,
+    Behaviour.FOLLOWING,
+    Behaviour.LOITERING,
+    Behaviour.ONLINE_MONITORING,
+    Behaviour.THIRD_PARTIES,
+)
+SERIOUS_BEHAVIOURS = (
+    Behaviour.TRACKING,
+    Behaviour.PROPERTY_DAMAGE,
+    Behaviour.GIFTS_OR_ITEMS,
+    Behaviour.THREATS,
+    Behaviour.APPROACHING,
+    Behaviour.USING_OTHERS,
+    Behaviour.PHYSICAL_VIOLENCE,
+)
+ORDERS = (
+    "Non-molestation order, Northam Family Court: no contact and a 100 metre exclusion zone around her home.",
+    "Interim Stalking Protection Order, Eastbridge Magistrates' Court: no contact by any means.",
+    "Police bail: not to contact the victim directly or indirectly, not to enter Kelby.",
+    "Restraining order on conviction for harassment, two years, Northshire Crown Court.",
+    "Community order with a prohibited activity requirement: no contact with the victim.",
+)
+REASONS = {
+    TriageDecision.ACCEPTED: (
+        "FOUR check met; fixation is escalating and the victim is very frightened. Unit risk management.",
+        "Repeated breaches of earlier orders and threats: needs the unit's joint police and clinical response.",
+        "Persistent pursuit after separation, with tracking; high concern for the victim's safety.",
+    ),
+    TriageDecision.PARTNER_MANAGED: (
+        "Stalking confirmed but current risk manageable by the referring agency with the unit's advice.",
+        "Contact has reduced since police warning; referrer to continue to manage with advice below.",
+        "Early-stage behaviour; referring agency well placed to manage with a safety plan and advice.",
+    ),
+}
+ADVICE = (
+    "Record every incident as part of one course of conduct, not as separate events. Refer the victim to "
+    "the stalking advocacy service and re-refer at once if the suspect turns up at her home again.",
+    "Consider a Stalking Protection Order application. Help the victim keep a diary and screenshots; "
+    "check her devices and car for tracking. Re-refer if threats are made.",
+    "Agree a safety plan with the victim covering her route to work. Ask the officer in the case to treat "
+    "any further contact as a breach. We will advise again if anything changes.",
+)
+# The unit's serial stalker: several victims over the months, one of them a case the unit runs.
+# His name is in none of the lists below, so no other demo person shares it.
+SERIAL_SUSPECT = ("Stephen", "Caldwell", date(1979, 11, 23))
+
+
+@dataclass(frozen=True)
+class OpenReferral:
+    """One referral still in the screening queue when the demo is loaded."""
+
+    days_ago: int
+    urgency: Urgency
+    sender: str  # "records" (the police records system), "referrer" or "advocate" (the web form)
+    channel: Channel = Channel.WEB
+    stage: str = "received"  # "received", "assigned" to a screener, or "screened"
+    suspect: str = "known"  # "known", "unidentified", "serial" (a new spelling) or "serial_linked"
+
+
+# Oldest first; the first four are past their decision deadline whatever the bank holidays.
+OPEN_QUEUE = (
+    OpenReferral(16, Urgency.ROUTINE, "records", Channel.IMPORT, stage="screened"),
+    OpenReferral(14, Urgency.ROUTINE, "records", Channel.API, stage="screened", suspect="serial_linked"),
+    OpenReferral(13, Urgency.URGENT, "referrer", stage="assigned"),
+    OpenReferral(8, Urgency.IMMEDIATE, "records", Channel.API, stage="screened"),
+    OpenReferral(6, Urgency.URGENT, "advocate"),
+    OpenReferral(6, Urgency.ROUTINE, "records", Channel.IMPORT, suspect="unidentified"),
+    OpenReferral(5, Urgency.URGENT, "referrer", stage="assigned", suspect="unidentified"),
+    OpenReferral(4, Urgency.ROUTINE, "records", Channel.API),
+    OpenReferral(3, Urgency.ROUTINE, "records", Channel.API, suspect="serial"),
+    OpenReferral(2, Urgency.ROUTINE, "advocate", stage="screened"),
+    OpenReferral(2, Urgency.URGENT, "records", Channel.IMPORT),
+    OpenReferral(1, Urgency.ROUTINE, "referrer"),
+    OpenReferral(0, Urgency.IMMEDIATE, "records", Channel.API),
+    OpenReferral(0, Urgency.ROUTINE, "records", Channel.IMPORT),
+)
+OVERDUE_AT_LEAST = 4
+
 NOTES: dict[str, tuple[str, ...]] = {
     Compartment.TEAM: (
         "Accepted at triage for unit risk management; case team allocated.",
@@ -235,7 +352,8 @@ NOTES: dict[str, tuple[str, ...]] = {
 
 @dataclass(frozen=True)
 class DemoSummary:
-    referrals: int
+    referrals: int  # the ten months' referrals, all decided
+    open_referrals: int  # waiting in the screening queue
     accepted: int
     partner_managed: int
     cases: int
@@ -248,6 +366,7 @@ class DemoSummary:
     def as_detail(self) -> dict[str, object]:
         return {
             "referrals": self.referrals,
+            "open_referrals": self.open_referrals,
             "accepted": self.accepted,
             "partner_managed": self.partner_managed,
             "cases": self.cases,
@@ -286,14 +405,22 @@ class _Builder:
         self.now = now
         self.start = (now - timedelta(days=_SPAN_DAYS)).replace(hour=0, minute=0, second=0, microsecond=0)
         self.written_at: dict[int, datetime] = {}  # id(record) -> when it was really written
+        self.case_people: dict[int, tuple[Person, Person]] = {}  # id(case) -> its victim and suspect
+        self.serial: Person
+        self.records_system: User
 
     def build(self, seed: int) -> DemoSummary:
         agencies = self._agencies()
         unit = Unit.objects.create(name=UNIT_NAME, code=UNIT_CODE, lead_agency=agencies["police"])
         staff = self._staff(unit, agencies)
         plans = self._referral_plan(agencies)
+        self.serial = self._serial_suspect(unit, staff[demo_email("manager")])
         cases, people, participants, team, notes = self._cases(unit, agencies, staff, plans)
-        referrals = self._referrals(unit, staff, plans, cases)
+        referrals, subjects, screenings, named = self._referrals(unit, staff, plans, cases)
+        people += [self.serial, *named]
+        for person in people:
+            # bulk_create skips Person.save(), which computes the matching keys and blind indexes.
+            person.refresh_match_keys()
 
         Case.unscoped.bulk_create(cases)
         Person.unscoped.bulk_create(people)
@@ -301,20 +428,28 @@ class _Builder:
         CaseTeamMember.objects.bulk_create(team)
         CaseNote.unscoped.bulk_create(notes)
         Referral.unscoped.bulk_create(referrals)
+        ReferralSubject.unscoped.bulk_create(subjects)
+        Screening.unscoped.bulk_create(screenings)
         # auto_now_add stamps "now" on insert; put back the dates the records really carry.
         stamps = ["created_at", "updated_at"]
         Case.unscoped.bulk_update(self._restamped(cases), stamps, batch_size=500)
         Person.unscoped.bulk_update(self._restamped(people), stamps, batch_size=500)
         CaseNote.unscoped.bulk_update(self._restamped(notes), stamps, batch_size=500)
         Referral.unscoped.bulk_update(self._restamped(referrals), stamps, batch_size=500)
+        ReferralSubject.unscoped.bulk_update(self._restamped(subjects), stamps, batch_size=500)
+        Screening.unscoped.bulk_update(self._restamped(screenings), stamps, batch_size=500)
+
+        # The referrals still waiting go through the intake services, as live ones do.
+        waiting = _OpenQueue(self, unit, staff, agencies).build()
 
         by_source = Counter(r.source_agency.name for r in referrals)
         summary = DemoSummary(
             referrals=len(referrals),
+            open_referrals=len(waiting),
             accepted=sum(r.decision == TriageDecision.ACCEPTED for r in referrals),
             partner_managed=sum(r.decision == TriageDecision.PARTNER_MANAGED for r in referrals),
             cases=len(cases),
-            people=len(people),
+            people=Person.unscoped.filter(unit=unit).count(),
             team_rows=len(team),
             notes=len(notes),
             users=len(staff),
@@ -328,6 +463,20 @@ class _Builder:
             detail={"event": "demo unit loaded", "command": "demo_unit", "seed": seed, **summary.as_detail()},
         )
         return summary
+
+    def _serial_suspect(self, unit: Unit, author: User) -> Person:
+        given, family, born = SERIAL_SUSPECT
+        person = Person(
+            unit=unit,
+            given_name=given,
+            family_name=family,
+            date_of_birth=born,
+            gender=Gender.MALE,
+            flags=[PersonFlag.BREACHED_ORDERS, PersonFlag.THREATS_TO_KILL],
+            created_by=author,
+        )
+        self.written_at[id(person)] = self.start
+        return person
 
     def _restamped(self, rows: list[_Stamped]) -> list[_Stamped]:
         for row in rows:
@@ -368,6 +517,18 @@ class _Builder:
             )
             for spec in (*SIGN_IN_USERS, *COLLEAGUES)
         )
+        # The police records system sends referrals by API and file import: a service account.
+        records = User.objects.create(
+            email=demo_email("records.system"),
+            full_name="Northshire Police records system",
+            agency=agencies["police"],
+            job_title="System",
+            password=make_password(None),
+            is_service_account=True,
+            date_joined=joined,
+        )
+        Membership.objects.create(user=records, unit=unit, role=Role.PARTNER_REFERRER, granted_by=admin)
+        self.records_system = records
         TOTPDevice.objects.bulk_create(
             TOTPDevice(
                 user=by_email[demo_email(spec.local_part)],
@@ -396,35 +557,106 @@ class _Builder:
             decided = received + timedelta(days=rng.choice((1, 1, 2, 2, 3, 3, 4, 5, 6)), hours=rng.randint(1, 6))
             plans.append(_Planned(source=source, received=received, decided=decided, accepted=i in accepted))
         plans.sort(key=lambda plan: plan.received)
+        # The serial stalker: a case the unit runs, and earlier a referral left with a partner.
+        taken = [i for i, plan in enumerate(plans) if plan.accepted]
+        left = [i for i, plan in enumerate(plans) if not plan.accepted]
+        for i in (taken[len(taken) // 2], left[len(left) // 3]):
+            plans[i] = replace(plans[i], serial=True)
         return plans
 
     def _referrals(
         self, unit: Unit, staff: dict[str, User], plans: list[_Planned], cases: list[Case]
-    ) -> list[Referral]:
+    ) -> tuple[list[Referral], list[ReferralSubject], list[Screening], list[Person]]:
         rng = self.rng
         referrer, support = staff[demo_email("referrer")], staff[demo_email("support")]
+        screeners = _rota(rng, [staff[demo_email(s.local_part)] for s in _TRIAGE_STAFF])
         case_for = iter(cases)  # cases were made in the order of their accepted referrals
         numbers = _YearCounter()
-        referrals = []
+        referrals: list[Referral] = []
+        subjects: list[ReferralSubject] = []
+        screenings: list[Screening] = []
+        named: list[Person] = []  # people recorded at screening of referrals left with partners
         for plan in plans:
             own = plan.source.kind == AgencyKind.LOCAL_AUTHORITY  # the demo referrer's agency
+            police = plan.source.kind == AgencyKind.POLICE
+            decider = next(screeners)
+            decision = TriageDecision.ACCEPTED if plan.accepted else TriageDecision.PARTNER_MANAGED
+            case = next(case_for) if plan.accepted else None
+            if case is not None:
+                victim, suspect = self.case_people[id(case)]
+            else:
+                victim, suspect, _ = self._people(unit, plan.received, decider)
+                if plan.serial:
+                    suspect = self.serial
+                named += [person for person in (victim, suspect) if person.given_name and person is not self.serial]
+            intake = self._intake(plan.received, serial=plan.serial)
+            received_on = timezone.localdate(plan.received)
             referral = Referral(
                 unit=unit,
                 reference=f"{UNIT_CODE}-REF-{plan.received.year}-{numbers.next(plan.received.year):04d}",
                 source_agency=plan.source,
                 referred_by=referrer if own else None,
                 created_by=referrer if own else support,
-                external_reference=f"NP-{rng.randint(100000, 999999)}" if plan.source.kind == AgencyKind.POLICE else "",
+                external_reference=f"NP-{rng.randint(100000, 999999)}" if police else "",
+                channel=(Channel.IMPORT if rng.random() < 0.6 else Channel.API) if police else Channel.WEB,
+                crime_reference=f"NP/{rng.randint(10000, 99999)}/{plan.received.year % 100:02d}" if police else "",
                 received_at=plan.received,
+                decision_deadline=add_working_days(received_on, TriageDeadlines.DEFAULTS[Urgency(intake.urgency)]),
                 status=ReferralStatus.DECIDED,
-                decision=TriageDecision.ACCEPTED if plan.accepted else TriageDecision.PARTNER_MANAGED,
+                screener=decider,
+                decision=decision,
                 decided_at=plan.decided,
-                case=next(case_for) if plan.accepted else None,
-                summary=_describe(rng),
+                decided_by=decider,
+                decision_reasons=rng.choice(REASONS[decision]),
+                advice=rng.choice(ADVICE) if decision == TriageDecision.PARTNER_MANAGED else "",
+                case=case,
+                **intake.fields(received_on),
             )
             self.written_at[id(referral)] = plan.received
             referrals.append(referral)
-        return referrals
+            for role, person in ((SubjectRole.VICTIM, victim), (SubjectRole.SUSPECT, suspect)):
+                subject = _subject_for(referral, role, person)
+                self.written_at[id(subject)] = plan.received
+                subjects.append(subject)
+            if rng.random() < 0.25:  # screenings recorded in masip since it went live
+                screening = self._screening(referral, decider)
+                self.written_at[id(screening)] = plan.decided - timedelta(hours=1)
+                screenings.append(screening)
+        return referrals, subjects, screenings, named
+
+    def _intake(self, received: datetime, *, serial: bool = False) -> _Intake:
+        """What a referrer says about the stalking: urgency, relationship, behaviours, orders."""
+        rng = self.rng
+        behaviours = rng.sample(COMMON_BEHAVIOURS, rng.randint(1, 3))
+        if rng.random() < 0.5:
+            behaviours += rng.sample(SERIOUS_BEHAVIOURS, rng.randint(1, 2))
+        orders = rng.choice(ORDERS) if serial or rng.random() < 0.15 else ""
+        if orders and (serial or rng.random() < 0.5):
+            behaviours.append(Behaviour.BREACH)
+        relationship = Relationship.STRANGER if serial else _weighted(rng, RELATIONSHIP_WEIGHTS)
+        return _Intake(
+            urgency=Urgency.URGENT if serial else Urgency(_weighted(rng, URGENCY_WEIGHTS)),
+            relationship=Relationship(relationship),
+            behaviours=tuple(behaviours),
+            existing_orders=orders,
+            consent_to_referral=rng.random() < 0.95,
+            consent_to_sharing=rng.random() < 0.85,
+            summary=_referral_summary(rng, Relationship(relationship), behaviours),
+        )
+
+    def _screening(self, referral: Referral, screener: User) -> Screening:
+        rng = self.rng
+        four = {name: FourAnswer.YES if rng.random() < 0.9 else FourAnswer.UNKNOWN for name in _FOUR}
+        questions = CURRENT_QUESTION_SET
+        return Screening(
+            referral=referral,
+            screened_by=screener,
+            created_by=screener,
+            question_set_id=questions.id,
+            question_set_version=questions.version,
+            answers={q: rng.choice(("yes", "no", "no", "unknown")) for q in questions.question_ids()},
+            **four,
+        )
 
     # Cases ---------------------------------------------------------------------------------
 
@@ -469,7 +701,10 @@ class _Builder:
             cases.append(case)
 
             victim, suspect, suspect_role = self._people(unit, opened, manager)
-            people += [victim, suspect]
+            if plan.serial:
+                suspect, suspect_role = self.serial, ParticipantRole.PERPETRATOR
+            self.case_people[id(case)] = (victim, suspect)
+            people += [victim] if plan.serial else [victim, suspect]
             participants += [
                 CaseParticipant(case=case, person=victim, role=ParticipantRole.VICTIM, created_by=manager),
                 CaseParticipant(case=case, person=suspect, role=suspect_role, created_by=manager),
@@ -517,6 +752,7 @@ class _Builder:
             unit=unit,
             given_name=given,
             family_name=family,
+            gender=Gender.FEMALE,
             date_of_birth=_birth_date(rng, opened, 18, 65),
             address=f"{rng.randint(1, 120)} {rng.choice(STREETS)}, {rng.choice(TOWNS)}, {_postcode(rng)}",
             # Ofcom's drama range and example.com: these can never reach a real person.
@@ -529,10 +765,12 @@ class _Builder:
             suspect = Person(unit=unit, created_by=author)
             role = ParticipantRole.SUSPECT
         else:
+            suspect_given = rng.choice(GIVEN_NAMES[20:] if rng.random() < 0.85 else GIVEN_NAMES[:20])
             suspect = Person(
                 unit=unit,
-                given_name=rng.choice(GIVEN_NAMES[20:] if rng.random() < 0.85 else GIVEN_NAMES[:20]),
+                given_name=suspect_given,
                 family_name=rng.choice(FAMILY_NAMES),
+                gender=Gender.MALE if suspect_given in GIVEN_NAMES[20:] else Gender.FEMALE,
                 date_of_birth=_birth_date(rng, opened, 18, 70),
                 created_by=author,
             )
@@ -575,6 +813,198 @@ class _Planned:
     received: datetime
     decided: datetime
     accepted: bool
+    serial: bool = False
+
+
+_TRIAGE_STAFF = tuple(
+    spec
+    for spec in (*SIGN_IN_USERS, *COLLEAGUES)
+    if spec.role in (Role.UNIT_MANAGER, Role.POLICE_INVESTIGATOR, Role.CLINICIAN)
+)
+_FOUR = ("fixated", "obsessive", "unwanted", "repeated")
+
+
+@dataclass(frozen=True)
+class _Intake:
+    urgency: Urgency
+    relationship: Relationship
+    behaviours: tuple[str, ...]
+    existing_orders: str
+    consent_to_referral: bool
+    consent_to_sharing: bool
+    summary: str
+
+    def fields(self, received_on: date) -> dict[str, object]:
+        """As Referral fields; consent is recorded on the day of the referral."""
+        return {
+            "urgency": self.urgency,
+            "relationship": self.relationship,
+            "behaviours": list(self.behaviours),
+            "existing_orders": self.existing_orders,
+            "consent_to_referral": self.consent_to_referral,
+            "consent_to_referral_on": received_on,
+            "consent_to_sharing": self.consent_to_sharing,
+            "consent_to_sharing_on": received_on,
+            "summary": self.summary,
+        }
+
+    def draft(
+        self, received_on: date, subjects: tuple[SubjectEntry, ...], external_reference: str = ""
+    ) -> ReferralDraft:
+        return ReferralDraft(
+            urgency=self.urgency,
+            relationship=self.relationship,
+            behaviours=self.behaviours,
+            existing_orders=self.existing_orders,
+            consent_to_referral=self.consent_to_referral,
+            consent_to_referral_on=received_on,
+            consent_to_sharing=self.consent_to_sharing,
+            consent_to_sharing_on=received_on,
+            summary=self.summary,
+            external_reference=external_reference,
+            subjects=subjects,
+        )
+
+
+def _subject_for(referral: Referral, role: str, person: Person) -> ReferralSubject:
+    """The person as the referral named them, linked to their record at screening; a suspect
+    nobody could name is recorded as not identified, with no record to link."""
+    if role == SubjectRole.SUSPECT and not person.given_name:
+        return ReferralSubject(referral=referral, role=role, unidentified=True, created_by=referral.created_by)
+    return ReferralSubject(
+        referral=referral,
+        role=role,
+        given_name=person.given_name,
+        family_name=person.family_name,
+        date_of_birth=person.date_of_birth,
+        gender=person.gender,
+        phone=person.phone,
+        person=person,
+        created_by=referral.created_by,
+    )
+
+
+class _OpenQueue:
+    """The referrals still waiting for a decision, made through the intake services: sent by
+    the police records system (API or file import) or on the web form, some assigned to a
+    screener, some screened with the people they name matched, the oldest overdue. One of them
+    names the unit's serial stalker under another spelling, for a screener to match; the demo
+    referrer also has a draft to resume."""
+
+    def __init__(self, builder: _Builder, unit: Unit, staff: dict[str, User], agencies: dict[str, Agency]) -> None:
+        self.builder = builder
+        self.rng = builder.rng
+        self.unit = unit
+        self.senders = {
+            "records": builder.records_system,
+            "referrer": staff[demo_email("referrer")],
+            "advocate": staff[demo_email("advocate")],
+        }
+        self.manager = staff[demo_email("manager")]
+        self.screeners = _rota(self.rng, [staff[demo_email("investigator")], staff[demo_email("clinician")]])
+
+    def build(self) -> list[Referral]:
+        made = [self._one(number, spec) for number, spec in enumerate(OPEN_QUEUE, start=1)]
+        now = self.builder.now
+        later = self.builder._intake(now)
+        referral_save_draft(
+            actor=self.senders["referrer"],
+            unit=self.unit,
+            draft=replace(
+                later.draft(timezone.localdate(now), (self._victim(),)),
+                summary="Started after a call from the victim's landlord; suspect details to follow.",
+            ),
+        )
+        return made
+
+    def _victim(self) -> SubjectEntry:
+        rng = self.rng
+        given, family = rng.choice(GIVEN_NAMES[:20]), rng.choice(FAMILY_NAMES)
+        return SubjectEntry(
+            role=SubjectRole.VICTIM,
+            given_name=given,
+            family_name=family,
+            gender=Gender.FEMALE,
+            date_of_birth=_birth_date(rng, self.builder.now, 18, 65),
+            phone=f"07700 900{rng.randint(0, 999):03d}",
+            email=f"{given}.{family}{rng.randint(1, 99)}@example.com".lower(),
+        )
+
+    def _suspect(self, kind: str) -> SubjectEntry:
+        rng = self.rng
+        given, family, born = SERIAL_SUSPECT
+        if kind == "unidentified":
+            return SubjectEntry(role=SubjectRole.SUSPECT, unidentified=True)
+        if kind == "serial":  # as a partner spelt him: matching should still find him
+            return SubjectEntry(role=SubjectRole.SUSPECT, given_name="Steve", family_name="Caldwel", date_of_birth=born)
+        if kind == "serial_linked":
+            return SubjectEntry(role=SubjectRole.SUSPECT, given_name=given, family_name=family, date_of_birth=born)
+        return SubjectEntry(
+            role=SubjectRole.SUSPECT,
+            given_name=rng.choice(GIVEN_NAMES[20:]),
+            family_name=rng.choice(FAMILY_NAMES),
+            gender=Gender.MALE,
+            date_of_birth=_birth_date(rng, self.builder.now, 18, 70) if rng.random() < 0.7 else None,
+        )
+
+    def _one(self, number: int, spec: OpenReferral) -> Referral:
+        rng = self.rng
+        received = self.builder.now - timedelta(days=spec.days_ago, hours=rng.randint(1, 4))
+        intake = replace(self.builder._intake(received), urgency=spec.urgency)
+        if spec.suspect.startswith("serial"):
+            intake = replace(intake, relationship=Relationship.STRANGER)
+        subjects = (self._victim(), self._suspect(spec.suspect))
+        sender = self.senders[spec.sender]
+        received_on = timezone.localdate(received)
+        if spec.channel == Channel.WEB:
+            draft = referral_save_draft(actor=sender, unit=self.unit, draft=intake.draft(received_on, subjects))
+            referral = referral_submit(
+                actor=sender, referral=draft, expected_version=draft.version, received_at=received
+            )
+        else:
+            reference = f"NP-{received:%y%m%d}-{number:03d}"
+            referral, _ = referral_receive(
+                actor=sender,
+                unit=self.unit,
+                draft=intake.draft(received_on, subjects, external_reference=reference),
+                channel=spec.channel,
+                received_at=received,
+            )
+        if spec.stage in ("assigned", "screened"):
+            self._screen(referral, full=spec.stage == "screened")
+        return referral
+
+    def _screen(self, referral: Referral, *, full: bool) -> None:
+        screener = next(self.screeners)
+        referral_assign_screener(
+            actor=self.manager, referral=referral, screener=screener, expected_version=referral.version
+        )
+        if not full:
+            return
+        rng = self.rng
+        screening_save(
+            actor=screener,
+            referral=referral,
+            fixated=FourAnswer.YES,
+            obsessive=FourAnswer.YES,
+            unwanted=FourAnswer.YES,
+            repeated=FourAnswer.YES,
+            answers={q: rng.choice(("yes", "no", "unknown")) for q in CURRENT_QUESTION_SET.question_ids()},
+            notes="Spoke to the referrer to confirm the timeline of incidents.",
+        )
+        for subject in ReferralSubject.unscoped.filter(referral=referral, unidentified=False).select_related(
+            "referral__unit"
+        ):
+            if (subject.given_name, subject.family_name, subject.date_of_birth) == SERIAL_SUSPECT:
+                referral_subject_link(actor=screener, subject=subject, person=self.builder.serial)
+            else:
+                referral_subject_create_person(actor=screener, subject=subject)
+
+
+def _referral_summary(rng: random.Random, relationship: Relationship, behaviours: Sequence[str]) -> str:
+    described = [Behaviour(b).label.lower() for b in behaviours]
+    listed = ", ".join(described[:-1]) + f" and {described[-1]}" if len(described) > 1 else described[0]
+    return f"{relationship.label}: {listed}. {rng.choice(CONTEXTS)}"
 
 
 class _YearCounter:

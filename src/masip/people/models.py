@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 
 from masip.access.managers import CaseScopedQuerySet, VisibleOnly, case_visibility
+from masip.access.policy import Capability
+from masip.access.principal import principal_for
 from masip.core.fields import EncryptedTextField
 from masip.core.models import CaseDataModel
 from masip.people.blind_index import blind_index, normalise_nhs_number
@@ -91,10 +93,17 @@ class Person(CaseDataModel):
 
     @staticmethod
     def visibility_q(user: Any) -> Q:
-        """A person is visible through any visible case they take part in."""
+        """A person is visible through any visible case they take part in, and to the roles that
+        triage a unit's referrals, for all of that unit's people: screeners match referrals to
+        them and read their linked history before any case exists. Contact details stay behind
+        the victim-contact compartment wherever they are shown."""
         from masip.cases.models import CaseParticipant
 
-        return Q(pk__in=CaseParticipant.unscoped.filter(case_visibility(user, "case")).values("person_id"))
+        q = Q(pk__in=CaseParticipant.unscoped.filter(case_visibility(user, "case")).values("person_id"))
+        triage_units = principal_for(user).units_with(Capability.TRIAGE_REFERRALS)
+        if triage_units:
+            q |= Q(unit_id__in=sorted(triage_units))
+        return q
 
     CONTACT_FIELDS = ("address", "phone", "email")
     IDENTIFIER_FIELDS = ("pnc_id", "nhs_number")

@@ -1,5 +1,9 @@
 """URL patterns of the unit's triage-deadline settings; masip.referrals.urls joins them under one namespace."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from masip.referrals import deadline_views
+
+urlpatterns: list[URLPattern] = [
+    path("settings/triage-deadlines/", deadline_views.triage_deadlines, name="deadlines"),
+]

@@ -70,6 +70,7 @@ class Command(BaseCommand):
                 f"  {summary.referrals} referrals over ten months ({sources});\n"
                 f"  {summary.accepted} accepted for unit risk management, each with a case; "
                 f"{summary.partner_managed} partner-managed with unit advice;\n"
+                f"  {summary.open_referrals} referrals waiting in the screening queue, the oldest overdue;\n"
                 f"  {summary.people} people, {summary.team_rows} case-team places, {summary.notes} notes, "
                 f"{summary.users} staff accounts."
             )

@@ -1,0 +1,77 @@
+"""The unit manager's page for the unit's triage deadlines. Thin: the rules live in
+referrals.deadline_services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from masip.access.decorators import requires_capability
+from masip.access.lookup import NOT_FOUND_MESSAGE
+from masip.access.policy import Capability
+from masip.accounts.models import Unit
+from masip.referrals.deadline_forms import TriageDeadlinesForm
+from masip.referrals.deadline_services import (
+    MAX_DAYS,
+    MIN_DAYS,
+    triage_deadline_units,
+    triage_deadlines_for,
+    triage_deadlines_set,
+)
+
+
+def _chosen_unit(request: HttpRequest, units: list[Unit]) -> Unit:
+    wanted = request.POST.get("unit") or request.GET.get("unit")
+    if not wanted:
+        return units[0]
+    for unit in units:
+        if str(unit.pk) == wanted:
+            return unit
+    raise Http404(NOT_FOUND_MESSAGE)
+
+
+@requires_capability(Capability.OVERSEE_UNIT_CASELOAD)
+@require_http_methods(["GET", "POST"])
+def triage_deadlines(request: HttpRequest) -> HttpResponse:
+    units = triage_deadline_units(user=request.user)
+    unit = _chosen_unit(request, units)
+    current = triage_deadlines_for(unit=unit)
+    if request.method == "POST":
+        form = TriageDeadlinesForm(request.POST)
+        if form.is_valid():
+            try:
+                triage_deadlines_set(actor=request.user, unit=unit, request=request, **form.cleaned_data)
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                messages.success(
+                    request,
+                    f"Triage deadlines saved for {unit.name}. Referrals received from now on get these deadlines; "
+                    "referrals already received keep the deadline they were given.",
+                )
+                return redirect(f"{reverse('referrals:deadlines')}?unit={unit.pk}")
+    else:
+        form = TriageDeadlinesForm(
+            initial={
+                "immediate_days": current.immediate_days,
+                "urgent_days": current.urgent_days,
+                "routine_days": current.routine_days,
+            }
+        )
+    return render(
+        request,
+        "referrals/deadlines/deadlines.html",
+        {
+            "form": form,
+            "unit": unit,
+            "units": units,
+            "current": current,
+            "min_days": MIN_DAYS,
+            "max_days": MAX_DAYS,
+        },
+    )
