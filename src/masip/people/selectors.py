@@ -16,10 +16,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from masip.access.lookup import get_visible_or_404
+from masip.access.policy import Capability
+from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case, CaseParticipant, ParticipantRole
@@ -126,6 +128,7 @@ def person_history_for(*, user: Any, person_id: Any, request: HttpRequest | None
         .order_by()
     )
     mentioned_ids = {m.referral_id for m in mentions}
+    screening_units = set(principal_for(user).units_with(Capability.TRIAGE_REFERRALS))
     referrals = {
         r.pk: r
         for r in Referral.objects.visible_to(user)
@@ -134,6 +137,7 @@ def person_history_for(*, user: Any, person_id: Any, request: HttpRequest | None
         .only(
             "id",
             "reference",
+            "unit",
             "received_at",
             "status",
             "decision",
@@ -176,6 +180,7 @@ def person_history_for(*, user: Any, person_id: Any, request: HttpRequest | None
                 others_by_referral[referral.pk],
                 openable_people,
                 case_visible=referral.case is not None and referral.case.pk in visible_cases,
+                may_screen=referral.unit_id in screening_units,
             )
             for referral in referrals.values()
         ),
@@ -241,12 +246,13 @@ def _referral_entry(
     openable_people: set[uuid.UUID],
     *,
     case_visible: bool,
+    may_screen: bool,
 ) -> ReferralEntry:
     behaviours = [b for b in referral.behaviours if b in Behaviour.values]
     return ReferralEntry(
         id=referral.pk,
         reference=referral.reference,
-        url=_referral_url(referral.pk),
+        url=reverse("referrals:screen", kwargs={"referral_id": referral.pk}) if may_screen else "",
         role=role,
         role_label=SubjectRole(role).label,
         received_at=referral.received_at,
@@ -308,13 +314,6 @@ def _serial_warning(
 
 def _participant_label(role: str) -> str:
     return str(ParticipantRole(role).label) if role in ParticipantRole.values else role
-
-
-def _referral_url(referral_id: uuid.UUID) -> str:
-    try:
-        return reverse("referrals:detail", kwargs={"referral_id": referral_id})
-    except NoReverseMatch:  # the unit's referral page arrives with the screening pages
-        return ""
 
 
 def _years_between(start: date, end: date) -> int:
