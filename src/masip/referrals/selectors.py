@@ -112,6 +112,7 @@ class ReferrerView:
     """What a referrer may know of their own referral: never the unit's screening or case."""
 
     id: Any
+    unit_id: int
     reference: str
     external_reference: str
     status: str
@@ -134,23 +135,39 @@ def referrals_of_referrer(*, user: Any) -> list[ReferrerView]:
         Referral.objects.visible_to(user)
         .filter(referred_by_id=principal.user_id, unit_id__in=principal.units_with(Capability.SUBMIT_REFERRALS))
         .order_by("-created_at")
-        .only("id", "reference", "external_reference", "status", "received_at", "decision", "decided_at", "advice")
+        .only(*REFERRER_VIEW_COLUMNS)
     )
-    return [
-        ReferrerView(
-            id=r.pk,
-            reference=r.reference,
-            external_reference=r.external_reference,
-            status=r.status,
-            status_label=r.get_status_display(),
-            received_at=r.received_at,
-            decision=r.decision,
-            decision_label=r.get_decision_display() if r.decision else "",
-            decided_at=r.decided_at,
-            advice=r.advice if r.decision == TriageDecision.PARTNER_MANAGED else "",
-        )
-        for r in rows
-    ]
+    return [referrer_view_of(r) for r in rows]
+
+
+REFERRER_VIEW_COLUMNS = (
+    "id",
+    "unit_id",
+    "reference",
+    "external_reference",
+    "status",
+    "received_at",
+    "decision",
+    "decided_at",
+    "advice",
+)
+
+
+def referrer_view_of(referral: Referral) -> ReferrerView:
+    """What the referrer of `referral` may know of it (the advice only on a partner-managed one)."""
+    return ReferrerView(
+        id=referral.pk,
+        unit_id=referral.unit_id,
+        reference=referral.reference,
+        external_reference=referral.external_reference,
+        status=referral.status,
+        status_label=referral.get_status_display(),
+        received_at=referral.received_at,
+        decision=referral.decision,
+        decision_label=referral.get_decision_display() if referral.decision else "",
+        decided_at=referral.decided_at,
+        advice=referral.advice if referral.decision == TriageDecision.PARTNER_MANAGED else "",
+    )
 
 
 @dataclass(frozen=True)
