@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import resolve, reverse
 from django.utils import timezone
 
@@ -228,6 +230,10 @@ def test_an_unidentified_suspect_is_a_valid_referral() -> None:
     client = verified_client(referrer)
     draft = referral_save_draft(actor=referrer, unit=unit, draft=complete_draft(subjects=(VICTIM,)))
 
+    response = _post(client, _url("draft_suspects", draft), {}, later=True)
+    assert response["Location"] == reverse("referrals:mine")
+    response = _post(client, _url("draft_suspects", draft), {})
+    assert "Choose whether you know who the suspect is." in _errors(response)
     response = _post(client, _url("draft_suspects", draft), {"known": "no"})
     assert response["Location"] == _url("draft_relationship", draft)
     assert "The suspect has not been identified" in client.get(_url("draft_suspects", draft)).content.decode()
@@ -616,3 +622,45 @@ def test_a_decided_referral_cannot_be_withdrawn() -> None:
     )
     assert response["Location"] == detail
     assert _fresh(referral).status == ReferralStatus.DECIDED
+
+
+# Refusals the service makes, shown on the page --------------------------------------------
+
+
+def test_a_referrer_without_an_agency_is_told_what_to_do() -> None:
+    unit = UnitFactory()
+    referrer = member(Role.PARTNER_REFERRER, unit=unit, agency=None)
+    response = verified_client(referrer).post(reverse("referrals:start"), {"unit": unit.pk})
+    assert response.status_code == 200
+    assert "Ask your unit&#x27;s manager to set your agency." in _errors(response)
+    assert not Referral.unscoped.filter(referred_by=referrer).exists()
+
+
+def test_your_own_reference_cannot_be_used_twice_by_your_agency() -> None:
+    unit = UnitFactory()
+    referrer = referrer_in(unit)
+    client = verified_client(referrer)
+    submitted_referral(unit=unit, referrer=referrer, external_reference="IDVA-7")
+    draft = referral_save_draft(actor=referrer, unit=unit, draft=complete_draft())
+    response = _post(client, _url("draft_about", draft), {"urgency": "routine", "external_reference": "IDVA-7"})
+    assert response.status_code == 200
+    assert "Your agency has already sent a referral with the reference" in _errors(response)
+    assert 'href="#id_external_reference"' in _errors(response)
+    assert _fresh(draft).external_reference == ""
+
+
+def test_your_referrals_costs_the_same_queries_however_many_there_are(
+    django_assert_max_num_queries: Any,
+) -> None:
+    unit = UnitFactory()
+    referrer = referrer_in(unit)
+    client = verified_client(referrer)
+    submitted_referral(unit=unit, referrer=referrer)
+    with CaptureQueriesContext(connection) as one:
+        client.get(reverse("referrals:mine"))
+    for _ in range(4):
+        submitted_referral(unit=unit, referrer=referrer)
+    referral_save_draft(actor=referrer, unit=unit, draft=complete_draft())
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("referrals:mine")).content.decode()
+    assert page.count("Received") == 5

@@ -398,16 +398,20 @@ def _people_list(request: HttpRequest, referral: Referral, role: str) -> HttpRes
     known_form = None
     if role == SubjectRole.SUSPECT and not people:
         if request.method == "POST":
-            known_form = SuspectKnownForm(request.POST)
+            known_form = SuspectKnownForm(request.POST, answers_needed=not _later(request))
             if known_form.is_valid():
-                if known_form.cleaned_data["known"] == "yes":
+                known = known_form.cleaned_data["known"]
+                if known == "no":
+                    unidentified = SubjectEntry(role=SubjectRole.SUSPECT, unidentified=True)
+                    outcome = _save(request, referral, known_form, _with_people(draft, role, [unidentified]))
+                    if outcome is True:
+                        return _saved(request, referral, _next_url(request, page, referral))
+                    if isinstance(outcome, HttpResponse):
+                        return outcome
+                elif _later(request):
+                    return _saved(request, referral, "")  # nothing new to keep: the draft is as saved
+                else:
                     return redirect(_suffixed(request, _url("referrals:draft_suspect_add", referral)))
-                unidentified = SubjectEntry(role=SubjectRole.SUSPECT, unidentified=True)
-                outcome = _save(request, referral, known_form, _with_people(draft, role, [unidentified]))
-                if outcome is True:
-                    return _saved(request, referral, _next_url(request, page, referral))
-                if isinstance(outcome, HttpResponse):
-                    return outcome
         else:
             known_form = SuspectKnownForm(initial={"version": referral.version})
     return render(
