@@ -177,6 +177,7 @@ class World:
             "draft_id": self.draft.pk,
             "subject_id": self.subject.pk,
             "person_id": self.person.pk,
+            "number": 1,  # the first victim or suspect of a draft
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

@@ -131,6 +131,7 @@ class ReferrerView:
     """What a referrer may know of their own referral: never the unit's screening or case."""
 
     id: Any
+    unit_id: int
     reference: str
     external_reference: str
     status: str
@@ -174,6 +175,7 @@ def referrer_view(referral: Referral) -> ReferrerView:
     r = referral
     return ReferrerView(
         id=r.pk,
+        unit_id=r.unit_id,
         reference=r.reference,
         external_reference=r.external_reference,
         status=r.status,

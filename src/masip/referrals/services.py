@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from masip.access.policy import Capability
@@ -494,6 +494,23 @@ def referral_withdraw(
     return referral
 
 
+def draft_of(referral: Referral) -> ReferralDraft:
+    """The stored referral as a ReferralDraft, the people it names in the order they were entered.
+
+    `referral_save_draft` replaces everything from the draft it is given, so a page that changes
+    one part starts from this and replaces only that part (`dataclasses.replace`).
+    """
+    subjects = ReferralSubject.unscoped.filter(referral=referral).order_by("created_at", "id")
+    return ReferralDraft(
+        **{name: getattr(referral, name) for name in _DRAFT_FIELDS if name != "behaviours"},
+        behaviours=tuple(referral.behaviours or ()),
+        subjects=tuple(
+            SubjectEntry(role=subject.role, **{name: getattr(subject, name) for name in _SUBJECT_FIELDS})
+            for subject in subjects
+        ),
+    )
+
+
 # Screening ---------------------------------------------------------------------------------
 
 
@@ -767,10 +784,7 @@ def _tell_referrer_of_advice(*, referral: Referral, request: HttpRequest | None)
     referrer = referral.referred_by
     if referrer is None or not referrer.email or referrer.is_service_account:
         return  # a system that sent the referral by API reads the advice there
-    try:
-        path = reverse("referrals:mine")
-    except NoReverseMatch:  # the referrer's pages arrive with the web part of this issue
-        path = "/"
+    path = reverse("referrals:mine")
     link = request.build_absolute_uri(path) if request is not None else path
     # Email leaves masip: it names the referral by reference only; the advice is read in masip.
     subject = f"Advice from the stalking unit on referral {referral.reference}"
