@@ -415,6 +415,8 @@ def test_creating_a_person_for_a_subject_links_it_and_audits_the_decision() -> N
     subject = ReferralSubject.unscoped.get(referral=referral, role=SubjectRole.VICTIM)
     person = referral_subject_create_person(actor=screener, subject=subject)
     assert (person.unit_id, person.family_name, person.date_of_birth) == (unit.pk, "Hart", VICTIM.date_of_birth)
+    # The victim's contact details the referrer gave reach the record the unit works from.
+    assert Person.unscoped.get(pk=person.pk).phone == VICTIM.phone
     assert ReferralSubject.unscoped.get(pk=subject.pk).person_id == person.pk
     link = AuditEvent.objects.get(object_id=str(subject.pk))
     assert (link.action, link.fields, link.person_id, link.detail["decision"]) == (

@@ -38,6 +38,18 @@ class NavItem:
 # masip.access.policy alone; this list only says where each capability leads.
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(
+        "Screening queue",
+        "referrals:queue",
+        "Screen the unit's referrals, match the people named and record triage decisions.",
+        (Capability.TRIAGE_REFERRALS,),
+    ),
+    NavEntry(
+        "Your referrals",
+        "referrals:mine",
+        "Make a referral, resume a draft and follow the status of the referrals you made.",
+        (Capability.SUBMIT_REFERRALS,),
+    ),
+    NavEntry(
         "Cases",
         "cases:list",
         "Open the cases you work on and add notes.",
@@ -54,6 +66,12 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "accounts:members",
         "Invite people, change their roles and suspend access.",
         (Capability.MANAGE_MEMBERS,),
+    ),
+    NavEntry(
+        "Triage deadlines",
+        "referrals:deadlines",
+        "Set how many working days the unit allows for a triage decision.",
+        (Capability.OVERSEE_UNIT_CASELOAD,),
     ),
     NavEntry("Audit log", "audit:list", "See who read or changed what, and when.", (Capability.VIEW_AUDIT,)),
     NavEntry(

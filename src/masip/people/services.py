@@ -36,15 +36,27 @@ def _check(details: PersonDetails) -> None:
         raise ValidationError(errors)
 
 
-def person_create(*, actor: User, unit: Unit, details: PersonDetails, request: Any = None) -> Person:
+def person_create(
+    *,
+    actor: User,
+    unit: Unit,
+    details: PersonDetails,
+    contact: Mapping[str, str] | None = None,
+    request: Any = None,
+) -> Person:
     """Record a new person in `unit` from what a referral says about them.
 
     Guarantees: the details are validated first (a bad NHS number, a future date of birth or an
     unknown gender raises ValidationError with a message per field, and nothing is written);
     matching keys and blind indexes are computed by the model; an approximate age is kept
-    only when the date of birth is unknown, stamped with today's date; one `create` audit
-    event names the fields given, never their values.
+    only when the date of birth is unknown, stamped with today's date; `contact` (address,
+    phone, email, as the referrer gave them) is stored encrypted; one `create` audit event
+    names the fields given, never their values.
     """
+    contact = contact or {}
+    unknown = set(contact) - set(Person.CONTACT_FIELDS)
+    if unknown:
+        raise ValueError(f"person_create: {sorted(unknown)} are not contact fields")
     _check(details)
     age = details.approximate_age if details.date_of_birth is None else None
     with transaction.atomic():
@@ -59,6 +71,7 @@ def person_create(*, actor: User, unit: Unit, details: PersonDetails, request: A
             gender=details.gender,
             pnc_id=details.pnc_id.strip(),
             nhs_number=details.nhs_number.strip(),
+            **{name: value.strip() for name, value in contact.items()},
         )
         person.save(force_insert=True)
         given = [
@@ -71,6 +84,7 @@ def person_create(*, actor: User, unit: Unit, details: PersonDetails, request: A
                 "gender",
                 "pnc_id",
                 "nhs_number",
+                *Person.CONTACT_FIELDS,
             )
             if getattr(person, name) not in ("", None)
         ]

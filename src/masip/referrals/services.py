@@ -701,9 +701,16 @@ def referral_subject_create_person(
 
 
 def _create_person_for(*, actor: Any, subject: ReferralSubject, unit: Unit, request: HttpRequest | None) -> Person:
+    from masip.people.models import Person
     from masip.people.services import person_create
 
-    person = person_create(actor=actor, unit=unit, details=subject_details(subject), request=request)
+    person = person_create(
+        actor=actor,
+        unit=unit,
+        details=subject_details(subject),
+        contact={name: getattr(subject, name) for name in Person.CONTACT_FIELDS},
+        request=request,
+    )
     _link(actor=actor, subject=subject, person=person, how="created new person", request=request)
     return person
 
