@@ -655,9 +655,9 @@ def test_accepting_writes_the_decision_people_links_and_case_in_order() -> None:
             "referrals.referral",
             ["advice", "decided_at", "decided_by", "decision", "decision_reasons", "status"],
         ),
-        ("create", "people.person", ["date_of_birth", "family_name", "given_name", "phone"]),
-        ("change", "referrals.referralsubject", ["person"]),
         ("create", "people.person", ["date_of_birth", "family_name", "given_name"]),
+        ("change", "referrals.referralsubject", ["person"]),
+        ("create", "people.person", ["date_of_birth", "family_name", "given_name", "phone"]),
         ("change", "referrals.referralsubject", ["person"]),
         ("create", "cases.case", ["participants", "reference", "team"]),
     ]
