@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any
 
 import pytest
-from django.conf import settings
 from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -15,18 +13,13 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from masip.accounts.forms import WRONG_CODE
 from masip.accounts.models import Role
 from tests.accounts.signin import current_code, wrong_code
-from tests.factories import PASSWORD, MembershipFactory, UnitFactory, UserFactory, member
+from tests.factories import MembershipFactory, UnitFactory, UserFactory, member
+
+from .signin import SCREENSHOTS, sign_in_with_password
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOT = settings.BASE_DIR / "var" / "screenshots" / "login.png"
-
-
-def _sign_in_with_password(page: Any, server: Any, email: str) -> None:
-    page.goto(server.url + reverse("accounts:login"))
-    page.fill("#id_email", email)
-    page.fill("#id_password", PASSWORD)
-    page.get_by_role("button", name="Continue").click()
+SCREENSHOT = SCREENSHOTS / "login.png"
 
 
 def test_sign_in_with_password_and_code_lands_on_home_in_my_unit(live_server, page):
@@ -34,7 +27,7 @@ def test_sign_in_with_password_and_code_lands_on_home_in_my_unit(live_server, pa
     user = member(Role.STALKING_ADVOCATE, unit=unit)
     device = TOTPDevice.objects.get(user=user)
 
-    _sign_in_with_password(page, live_server, user.email)
+    sign_in_with_password(page, live_server, user.email)
     page.wait_for_url(re.compile(re.escape(reverse("accounts:second_factor"))))
     page.fill("#id_code", current_code(device))
     page.get_by_role("button", name="Sign in").click()
@@ -50,7 +43,7 @@ def test_first_sign_in_sets_up_the_app_from_the_key_on_the_page(live_server, pag
     user = UserFactory()
     MembershipFactory(user=user, unit=unit, role=Role.CLINICIAN)
 
-    _sign_in_with_password(page, live_server, user.email)
+    sign_in_with_password(page, live_server, user.email)
     page.wait_for_url(re.compile(re.escape(reverse("accounts:enrol"))))
     assert page.locator("img[src^='data:image/svg+xml']").is_visible()
     secret = page.inner_text("#totp-secret").replace(" ", "")
@@ -67,7 +60,7 @@ def test_wrong_code_shows_what_to_do(live_server, page):
     user = member(Role.POLICE_INVESTIGATOR)
     device = TOTPDevice.objects.get(user=user)
 
-    _sign_in_with_password(page, live_server, user.email)
+    sign_in_with_password(page, live_server, user.email)
     page.wait_for_url(re.compile(re.escape(reverse("accounts:second_factor"))))
     page.fill("#id_code", wrong_code(device))
     page.get_by_role("button", name="Sign in").click()
