@@ -154,9 +154,8 @@ def _make_referral(page: Any, server: Any) -> None:
     page.get_by_role("group", name="Does the victim consent to this referral?").get_by_label("Yes").check()
     sharing = "Does the victim consent to information being shared with the unit's partner agencies?"
     page.get_by_role("group", name=sharing).get_by_label("Yes", exact=True).check()
-    dates = page.get_by_role("group", name="Date the victim gave this answer")
-    _fill_date(dates.nth(0), today)
-    _fill_date(dates.nth(1), today)
+    _fill_date(page.get_by_role("group", name="Date the victim answered about this referral"), today)
+    _fill_date(page.get_by_role("group", name="Date the victim answered about information sharing"), today)
     screenshot(page, "referral-4-consent")
     _continue(page, "/check/")
     page.get_by_role("link", name="Change what has happened").click()
@@ -252,6 +251,7 @@ def _screen_and_accept(page: Any, server: Any, referral: Referral, earlier: Refe
     people = page.get_by_role("heading", name="People").locator("xpath=following-sibling::dl[1]").inner_text()
     assert "Robert Mason" in people  # the person the unit knew, not a new "Bob Mason"
     assert "Carol Nash" in people
+    assert "waits outside her work" in page.inner_text("main")  # the case starts from the referrer's account
     screenshot(page, "screening-6-case")
 
 

@@ -659,7 +659,7 @@ def test_accepting_writes_the_decision_people_links_and_case_in_order() -> None:
         ("change", "referrals.referralsubject", ["person"]),
         ("create", "people.person", ["date_of_birth", "family_name", "given_name", "phone"]),
         ("change", "referrals.referralsubject", ["person"]),
-        ("create", "cases.case", ["participants", "reference", "team"]),
+        ("create", "cases.case", ["participants", "reference", "summary", "team"]),
     ]
     assert events[-1].case_id == decided.case_id
 

@@ -208,6 +208,8 @@ def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest |
             unit=unit,
             reference=_next_case_reference(unit),
             lead_agency_id=unit.lead_agency_id,
+            # The referrer's account of what has happened is where the case file starts.
+            summary=referral.summary,
             created_by=actor,
         )
         participants = {
@@ -237,7 +239,7 @@ def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest |
             unit=unit,
             obj=case,
             case_id=case.pk,
-            fields=["reference", "participants", "team"],
+            fields=["reference", "summary", "participants", "team"],
             detail={"referral": referral.reference},
         )
     return case

@@ -325,7 +325,7 @@ class ConsentForm(QuestionForm):
         error_messages={"required": "Choose whether the victim consents to this referral."},
     )
     consent_to_referral_on = GovukDateField(
-        label="Date the victim gave this answer",
+        label="Date the victim answered about this referral",
         subject="The date of consent to the referral",
         future_message="The date of consent to the referral must be today or in the past.",
         required=False,
@@ -337,7 +337,7 @@ class ConsentForm(QuestionForm):
         error_messages={"required": "Choose whether the victim consents to information sharing."},
     )
     consent_to_sharing_on = GovukDateField(
-        label="Date the victim gave this answer",
+        label="Date the victim answered about information sharing",
         subject="The date of consent to information sharing",
         future_message="The date of consent to information sharing must be today or in the past.",
         required=False,
