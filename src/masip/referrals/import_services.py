@@ -117,9 +117,14 @@ def import_job_create(
     return job
 
 
+def _size(limit: int) -> str:
+    mib = 1024 * 1024
+    return f"{limit // mib} MB" if limit >= mib else f"{max(1, limit // 1024)} KB"
+
+
 def too_large_message(limit: int) -> str:
     return (
-        f"The file is larger than {limit // (1024 * 1024)} MB, the most masip takes in one import. "
+        f"The file is larger than {_size(limit)}, the most masip takes in one import. "
         "Split it into smaller files (each with the header row) and import them one after another."
     )
 

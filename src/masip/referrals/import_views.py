@@ -61,6 +61,14 @@ def _upload_page(request: HttpRequest, unit: Unit | None, form: ImportUploadForm
     return render(request, "referrals/imports/upload.html", context, status=status)
 
 
+def _refused(message: str) -> ImportUploadForm:
+    """An empty upload form showing why the file was refused."""
+    form = ImportUploadForm()
+    form.cleaned_data = {}
+    form.add_error("file", message)
+    return form
+
+
 @requires_capability(Capability.TRIAGE_REFERRALS)
 @csrf_exempt  # checked by _upload_checked, once the size limit is in place (Django's documented order)
 def import_upload(request: HttpRequest) -> HttpResponse:
@@ -74,9 +82,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         declared = 0
     if declared > limit + FORM_OVERHEAD_BYTES:
         # Refused before the body is read: nothing of the file is stored, even for a moment.
-        form = ImportUploadForm()
-        form.add_error("file", services.too_large_message(limit))
-        return _upload_page(request, unit, form, status=413)
+        return _upload_page(request, unit, _refused(services.too_large_message(limit)), status=413)
     handler = _UploadLimit(request, limit)
     request.upload_handlers = [handler, *request.upload_handlers]
     return _upload_checked(request, unit, handler)
@@ -86,9 +92,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def _upload_checked(request: HttpRequest, unit: Unit | None, handler: _UploadLimit) -> HttpResponse:
     form = ImportUploadForm(request.POST, request.FILES)
     if handler.exceeded:
-        form = ImportUploadForm()
-        form.add_error("file", services.too_large_message(handler.limit))
-        return _upload_page(request, unit, form, status=413)
+        return _upload_page(request, unit, _refused(services.too_large_message(handler.limit)), status=413)
     if unit is None or not form.is_valid():
         return _upload_page(request, unit, form)
     upload = form.cleaned_data["file"]

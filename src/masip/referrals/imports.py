@@ -119,7 +119,7 @@ def _column_key(name: str) -> str:
 
 def read_header(text: str) -> list[str]:
     """The file's columns as masip names them, or FileRefused naming what is wrong."""
-    first = next(csv.reader(io.StringIO(text)), [])
+    first = next(csv.reader(io.StringIO(text), strict=True), [])
     if not any(cell.strip() for cell in first):
         raise FileRefused("The first line of the file must be the header row, with the column names.")
     if len(first) == 1 and ";" in first[0]:
@@ -167,7 +167,8 @@ def iter_rows(text: str, columns: list[str]) -> Iterator[Row]:
     Raises FileRefused when the CSV structure itself breaks (an unclosed quote), since nothing
     after that point can be read reliably.
     """
-    reader = csv.reader(io.StringIO(text))
+    # Strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
+    reader = csv.reader(io.StringIO(text), strict=True)
     next(reader, None)
     start = reader.line_num + 1
     while True:
