@@ -275,3 +275,76 @@ def test_the_progress_block_counts_rows_and_asks_for_a_reload_when_done():
 
     ImportJob.unscoped.filter(pk=job.pk).update(status=ImportStatus.IMPORTED)
     assert client.get(url, HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
+
+
+def test_a_file_nobody_imports_is_deleted_after_the_retention_period(settings):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    unit = UnitFactory()
+    client = verified_client(screener_in(unit))
+    job = _checked(client, unit)
+    fresh = _checked(client, unit)
+    ImportJob.unscoped.filter(pk=job.pk).update(
+        updated_at=timezone.now() - settings.MASIP_IMPORT_RETENTION - timedelta(minutes=1)
+    )
+
+    call_command("expire_referral_imports", stdout=io.StringIO())
+
+    job.refresh_from_db()
+    fresh.refresh_from_db()
+    assert (job.status, job.content) == (ImportStatus.EXPIRED, "")
+    assert fresh.status == ImportStatus.CHECKED
+    assert client.post(reverse("referrals:import_confirm", kwargs={"import_id": job.pk})).status_code == 302
+    assert not Referral.unscoped.filter(unit=unit).exists()
+
+
+def test_the_row_agency_is_the_source_of_a_received_referral():
+    from masip.referrals.services import ExternalReferenceConflict, referral_receive
+    from tests.referrals.helpers import complete_draft
+
+    unit = UnitFactory()
+    screener = screener_in(unit)
+    force = AgencyFactory(name="Wessex Constabulary")
+    referral, created = referral_receive(
+        actor=screener,
+        unit=unit,
+        draft=complete_draft(external_reference="W-1"),
+        channel=Channel.IMPORT,
+        source_agency=force,
+    )
+    assert created
+    assert (referral.source_agency, referral.referred_by) == (force, screener)
+    # Idempotent within the source agency, not the importer's.
+    again, created = referral_receive(
+        actor=screener,
+        unit=unit,
+        draft=complete_draft(external_reference="W-1"),
+        channel=Channel.IMPORT,
+        source_agency=force,
+    )
+    assert (again.pk, created) == (referral.pk, False)
+    with pytest.raises(ExternalReferenceConflict):
+        referral_receive(
+            actor=screener,
+            unit=unit,
+            draft=complete_draft(external_reference="W-1", summary="Other"),
+            channel=Channel.IMPORT,
+            source_agency=force,
+        )
+    own, created = referral_receive(
+        actor=screener, unit=unit, draft=complete_draft(external_reference="W-1"), channel=Channel.API
+    )
+    assert created
+    assert own.source_agency == screener.agency
+
+
+def test_the_navigation_leads_screeners_to_imports():
+    unit = UnitFactory()
+    page = verified_client(screener_in(unit)).get(reverse("referrals:import_list")).content.decode()
+    assert 'href="/referrals/imports/"' in page
+    assert "Referral imports" in page
+    outreach = verified_client(member(Role.OUTREACH_WORKER, unit=unit)).get("/accounts/profile/").content.decode()
+    assert "Referral imports" not in outreach

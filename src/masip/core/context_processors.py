@@ -55,6 +55,12 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "Invite people, change their roles and suspend access.",
         (Capability.MANAGE_MEMBERS,),
     ),
+    NavEntry(
+        "Referral imports",
+        "referrals:import_list",
+        "Import referrals exported from a police records system.",
+        (Capability.TRIAGE_REFERRALS,),
+    ),
     NavEntry("Audit log", "audit:list", "See who read or changed what, and when.", (Capability.VIEW_AUDIT,)),
     NavEntry(
         "API tokens",
