@@ -9,6 +9,7 @@ import io
 import pytest
 from django.db.models import TextField
 from django.db.models.functions import Cast
+from django.test import override_settings
 from django.urls import reverse
 
 from masip.accounts.models import Role
@@ -348,3 +349,22 @@ def test_the_navigation_leads_screeners_to_imports():
     assert "Referral imports" in page
     outreach = verified_client(member(Role.OUTREACH_WORKER, unit=unit)).get("/accounts/profile/").content.decode()
     assert "Referral imports" not in outreach
+
+
+def test_a_file_cancelled_while_it_is_checked_stays_cancelled():
+    from masip.referrals.import_services import import_job_cancel, import_job_create
+
+    unit = UnitFactory()
+    screener = screener_in(unit)
+    with override_settings(TASKS={"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}):
+        job = import_job_create(actor=screener, unit=unit, file_name="a.csv", data=_file())
+    loaded_by_worker = ImportJob.unscoped.get(pk=job.pk)
+    import_job_cancel(actor=screener, job=job)
+
+    # The worker had loaded the job before the cancel; its pass finishes afterwards.
+    from masip.referrals.import_services import _run
+
+    _run(loaded_by_worker, screener, dry_run=True)
+
+    job.refresh_from_db()
+    assert (job.status, job.content) == (ImportStatus.CANCELLED, "")

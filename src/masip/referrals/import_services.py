@@ -282,6 +282,7 @@ def _finish(
     keep_content: bool = False,
 ) -> None:
     now = timezone.now()
+    running = job.status
     job.status = status
     job.failure = failure
     fields = ["status", "failure", "updated_at"]
@@ -304,7 +305,10 @@ def _finish(
         fields += ["content", "content_deleted_at"]
     job.updated_at = now
     with transaction.atomic():
-        job.save(update_fields=fields)
+        # Only if nobody cancelled (or the sweep expired) the job while the pass ran: then the
+        # pass's result is dropped, and the file is already gone.
+        if not ImportJob.unscoped.filter(pk=job.pk, status=running).update(**{f: getattr(job, f) for f in fields}):
+            return
         audit_record(
             action=AuditAction.CHANGE,
             actor=actor,
