@@ -1,7 +1,7 @@
 """Benchmark the referral file import: rows per second of the dry run, the import, and a
 second import of the same file (every row already received), at 10,000 referrals.
 
-Builds a synthetic file (docs/referral-import.md format; every tenth row rejected for an
+Builds a synthetic file (docs/referral-import.md format; one row in five rejected, for an
 unknown agency or an impossible date), then runs the three passes through the real services
 (`import_job_check`, `import_job_run`) on a scratch database: SQLite under var/bench/, and a
 scratch PostgreSQL database beside the one DATABASE_URL names, when it is set (the role needs
