@@ -23,6 +23,9 @@ demo: venv
 	$(DJANGO) demo_unit --url http://$(HOST):$(PORT)/
 	@echo ""
 	@echo "masip is serving the demo unit on http://$(HOST):$(PORT)/ (Ctrl-C stops it)."
+	@# The background worker (file imports) runs beside the web server and stops with it.
+	$(DJANGO) db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(DJANGO) runserver $(HOST):$(PORT)
 
 test: venv lint typecheck migrations-check check

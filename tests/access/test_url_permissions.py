@@ -25,7 +25,7 @@ from masip.access.models import BreakGlassGrant
 from masip.access.policy import Action, Capability, Compartment, allows, has_capability
 from masip.accounts.models import Invitation, Role
 from masip.api.permissions import SignedIn
-from masip.referrals.models import ReferralStatus, ReferralSubject, SubjectRole
+from masip.referrals.models import ImportJob, ImportStatus, ReferralStatus, ReferralSubject, SubjectRole
 from tests.conftest import verified_client
 from tests.factories import (
     CaseFactory,
@@ -135,6 +135,17 @@ class World:
         )
         self.api_token_id = self._api_token()
         self._referrals(role)
+        # A checked referral import of the unit, uploaded by the user when their role screens
+        # referrals; its file is only the header, so confirming it imports nothing.
+        self.import_job = ImportJob.unscoped.create(
+            unit=self.unit,
+            created_by=self.user if has_capability(role, Capability.TRIAGE_REFERRALS) else self.colleague,
+            file_name="referrals.csv",
+            size=0,
+            sha256="0" * 64,
+            status=ImportStatus.CHECKED,
+            content="reference,agency,received_date,consent_to_referral,victim_given_name,victim_family_name\n",
+        )
 
     def _referrals(self, role: Role) -> None:
         """A received referral and a draft, made by the user when their role can refer (so the
@@ -178,6 +189,7 @@ class World:
             "subject_id": self.subject.pk,
             "person_id": self.person.pk,
             "number": 1,  # the first victim or suspect of a draft
+            "import_id": self.import_job.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

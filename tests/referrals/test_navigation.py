@@ -14,14 +14,18 @@ pytestmark = pytest.mark.django_db
 
 def _links(role: Role) -> set[str]:
     html = verified_client(member(role)).get(reverse("home")).content.decode()
-    return {name for name in ("referrals:queue", "referrals:mine", "referrals:deadlines") if reverse(name) in html}
+    return {
+        name
+        for name in ("referrals:queue", "referrals:import_list", "referrals:mine", "referrals:deadlines")
+        if reverse(name) in html
+    }
 
 
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        (Role.UNIT_MANAGER, {"referrals:queue", "referrals:mine", "referrals:deadlines"}),
-        (Role.POLICE_INVESTIGATOR, {"referrals:queue", "referrals:mine"}),
+        (Role.UNIT_MANAGER, {"referrals:queue", "referrals:import_list", "referrals:mine", "referrals:deadlines"}),
+        (Role.POLICE_INVESTIGATOR, {"referrals:queue", "referrals:import_list", "referrals:mine"}),
         (Role.OUTREACH_WORKER, {"referrals:mine"}),
         (Role.PARTNER_REFERRER, {"referrals:mine"}),
         (Role.ANALYST, set()),

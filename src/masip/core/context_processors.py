@@ -44,6 +44,12 @@ NAVIGATION: tuple[NavEntry, ...] = (
         (Capability.TRIAGE_REFERRALS,),
     ),
     NavEntry(
+        "Referral imports",
+        "referrals:import_list",
+        "Import referrals exported from a police records system.",
+        (Capability.TRIAGE_REFERRALS,),
+    ),
+    NavEntry(
         "Your referrals",
         "referrals:mine",
         "Make a referral, resume a draft and follow the status of the referrals you made.",

@@ -256,3 +256,74 @@ class TriageDeadlines(TimeStampedModel):
     def days_for_unit(cls, unit_id: int, urgency: str) -> int:
         row = cls.objects.filter(unit_id=unit_id).first()
         return row.days_for(urgency) if row is not None else cls.DEFAULTS[Urgency(urgency)]
+
+
+class ImportStatus(models.TextChoices):
+    CHECKING = "checking", "Checking the file"
+    CHECKED = "checked", "Checked: waiting for you to import"
+    IMPORTING = "importing", "Importing"
+    IMPORTED = "imported", "Imported"
+    FAILED = "failed", "Could not be read"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired before it was imported"
+
+
+# While an import job is in one of these, its uploaded file is still kept (encrypted).
+IMPORT_ACTIVE_STATUSES = (ImportStatus.CHECKING, ImportStatus.CHECKED, ImportStatus.IMPORTING)
+
+
+class ImportJobQuerySet(models.QuerySet["ImportJob"]):
+    def visible_to(self, user: Any) -> ImportJobQuerySet:
+        """A unit's imports are its screeners' work: people who may triage the unit's referrals."""
+        principal = principal_for(user)
+        if principal.is_anonymous:
+            return self.none()
+        return self.filter(unit_id__in=principal.units_with(Capability.TRIAGE_REFERRALS))
+
+
+class ImportJob(CaseDataModel):
+    """One uploaded file of referrals (docs/referral-import.md): checked in a dry run, then,
+    once confirmed, imported row by row. The file holds personal data: it is kept encrypted
+    only while the job needs it, and the report names rows by line number and reference."""
+
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.PROTECT, related_name="referral_imports")
+    file_name = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField(help_text="Bytes, as uploaded.")
+    sha256 = models.CharField(max_length=64)
+    encoding = models.CharField(max_length=16, default="utf-8")
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKING)
+    # The decoded text of the file, until the import has finished or the job expires.
+    content = EncryptedTextField(blank=True)
+    content_deleted_at = models.DateTimeField(null=True, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # Counts of the last pass: the dry run until the import has run, then the import's own.
+    to_create = models.PositiveIntegerField(default=0)
+    already_received = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    # JSON list of {"line", "reference", "reason"} for each rejected row (reasons may name people).
+    report = EncryptedTextField(blank=True)
+    # Why the whole file could not be read, when status is `failed`.
+    failure = models.TextField(blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    unscoped = ImportJobQuerySet.as_manager()
+    objects = VisibleOnly()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["unit", "-created_at"], name="referral_import_unit_created")]
+
+    def __str__(self) -> str:
+        return f"Import of {self.file_name}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in IMPORT_ACTIVE_STATUSES
+
+    @property
+    def percent_done(self) -> int:
+        return min(100, self.rows_done * 100 // self.total_rows) if self.total_rows else 0

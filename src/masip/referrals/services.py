@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
-from masip.accounts.models import Unit
+from masip.accounts.models import Agency, Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.core.mail import email_after_commit
@@ -183,9 +183,11 @@ def referral_save_draft(
     referral: Referral | None = None,
     expected_version: int | None = None,
     request: HttpRequest | None = None,
+    source_agency: Agency | None = None,
 ) -> Referral:
     """Create (no `referral`) or update the actor's draft referral to `unit`, with the people it
-    names replacing those saved before.
+    names replacing those saved before. A new draft comes from the actor's agency unless
+    `source_agency` names another (a unit importing a partner's records).
 
     Guarantees: the actor may submit referrals to the unit and has an agency (the referral's
     source); only the draft's author can change it, and only while it is a draft; an update
@@ -194,7 +196,8 @@ def referral_save_draft(
     gets the unit's next `<UNIT>-REF-<year>-<nnnn>` reference.
     """
     _require(actor, Capability.SUBMIT_REFERRALS, unit.pk, "Your role does not allow making referrals to this unit.")
-    if actor.agency_id is None:
+    agency_id = source_agency.pk if source_agency is not None else actor.agency_id
+    if agency_id is None:
         raise ValidationError(
             "Your account has no agency, so a referral cannot say where it comes from. "
             "Ask your unit's manager to set your agency."
@@ -205,12 +208,12 @@ def referral_save_draft(
     with transaction.atomic():
         if referral is None:
             Unit.objects.select_for_update().filter(pk=unit.pk).first()
-            _refuse_duplicate_external_reference(agency_id=actor.agency_id, external_reference=draft.external_reference)
+            _refuse_duplicate_external_reference(agency_id=agency_id, external_reference=draft.external_reference)
             prefix = f"{unit.code.upper()}-REF-{timezone.localdate().year}"
             referral = Referral.unscoped.create(
                 unit=unit,
                 reference=_next_reference(unit=unit, prefix=prefix, queryset=Referral.unscoped.filter(unit=unit)),
-                source_agency_id=actor.agency_id,
+                source_agency_id=agency_id,
                 referred_by=actor,
                 created_by=actor,
                 status=ReferralStatus.DRAFT,
@@ -411,9 +414,14 @@ def referral_receive(
     channel: str,
     received_at: datetime | None = None,
     request: HttpRequest | None = None,
+    source_agency: Agency | None = None,
 ) -> tuple[Referral, bool]:
     """Take in a whole referral sent by another system (API or file import): drafted and
     submitted in one transaction, so it is either received whole or not written at all.
+
+    The referral comes from the actor's agency, or from `source_agency` when given (a unit
+    importing the records of a police force: the force is the source, the importer the
+    referrer); the sender's reference is unique within that agency.
 
     Idempotent on the sender's external reference, which is required: sending the same content
     under the same reference again returns the referral already received with `created` False
@@ -432,13 +440,16 @@ def referral_receive(
     _require(actor, Capability.SUBMIT_REFERRALS, unit.pk, "Your role does not allow making referrals to this unit.")
     draft = replace(draft, external_reference=reference)
     fingerprint = _intake_fingerprint(draft, received_at)
-    if actor.agency_id is not None:
-        existing = _already_received(agency_id=actor.agency_id, external_reference=reference, fingerprint=fingerprint)
+    agency_id = source_agency.pk if source_agency is not None else actor.agency_id
+    if agency_id is not None:
+        existing = _already_received(agency_id=agency_id, external_reference=reference, fingerprint=fingerprint)
         if existing is not None:
             return existing, False
     try:
         with transaction.atomic():
-            referral = referral_save_draft(actor=actor, unit=unit, draft=draft, request=request)
+            referral = referral_save_draft(
+                actor=actor, unit=unit, draft=draft, request=request, source_agency=source_agency
+            )
             referral.channel = channel
             referral.intake_fingerprint = fingerprint
             Referral.unscoped.filter(pk=referral.pk).update(channel=channel, intake_fingerprint=fingerprint)
@@ -451,7 +462,11 @@ def referral_receive(
             )
     except (IntegrityError, ValidationError):
         # Another send with this reference may have committed between the check and the insert.
-        existing = _already_received(agency_id=actor.agency_id, external_reference=reference, fingerprint=fingerprint)
+        existing = (
+            _already_received(agency_id=agency_id, external_reference=reference, fingerprint=fingerprint)
+            if agency_id is not None
+            else None
+        )
         if existing is None:
             raise
         return existing, False

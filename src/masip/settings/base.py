@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",
     "drf_spectacular",
+    "django_tasks",
+    "django_tasks_db",
     "masip.core",
     "masip.accounts",
     "masip.access",
@@ -233,6 +235,16 @@ LOGGING = {
 }
 
 EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+# Background work (file imports) goes through the django-tasks API. The database backend keeps
+# the queue in masip's own database; `manage.py db_worker` runs it (docs/deployment.md).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+
+# Referral file imports (docs/referral-import.md): the largest file accepted, and how long an
+# uploaded file is kept when nobody confirms or cancels its import (it is deleted as soon as
+# its import has finished).
+MASIP_IMPORT_MAX_BYTES = 50 * 1024 * 1024
+MASIP_IMPORT_RETENTION = timedelta(days=2)
 DEFAULT_FROM_EMAIL = "masip <no-reply@masip.invalid>"
 
 # axes.W006 asks to lock by IP address as well. A police station or hospital puts hundreds of
