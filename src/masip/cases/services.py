@@ -18,6 +18,7 @@ from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case, CaseNote, CaseParticipant, ParticipantRole, case_reference
 from masip.core.mail import email_after_commit
+from masip.core.references import last_number
 
 BREAK_GLASS_REASON_MIN_LENGTH = 20
 NOTE_MAX_LENGTH = 20_000
@@ -175,15 +176,7 @@ def _next_case_reference(unit: Unit) -> str:
     """`<UNIT CODE>-<year>-<nnnn>`, the next free number; the caller holds the unit's row lock."""
     year = timezone.localdate().year
     prefix = case_reference(unit.code, year, 0).removesuffix("0000")
-    numbers = [
-        int(suffix)
-        for suffix in (
-            ref.removeprefix(prefix)
-            for ref in Case.unscoped.filter(reference__startswith=prefix).values_list("reference", flat=True)
-        )
-        if suffix.isdigit()
-    ]
-    return case_reference(unit.code, year, max(numbers, default=0) + 1)
+    return case_reference(unit.code, year, last_number(Case.unscoped.all(), prefix) + 1)
 
 
 def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest | None = None) -> Case:

@@ -23,6 +23,7 @@ from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.core.mail import email_after_commit
 from masip.core.models import StaleEditError, save_versioned
+from masip.core.references import last_number
 from masip.core.workdays import add_working_days
 from masip.referrals.models import (
     OPEN_STATUSES,
@@ -132,12 +133,7 @@ def _require_open(referral: Referral) -> None:
 
 def _next_reference(*, unit: Unit, prefix: str, queryset: Any) -> str:
     """The next `<prefix>-<nnnn>` in the unit; the caller holds the unit's row lock."""
-    numbers = [
-        int(ref.rsplit("-", 1)[1])
-        for ref in queryset.filter(reference__startswith=f"{prefix}-").values_list("reference", flat=True)
-        if ref.rsplit("-", 1)[1].isdigit()
-    ]
-    return f"{prefix}-{max(numbers, default=0) + 1:04d}"
+    return f"{prefix}-{last_number(queryset, f'{prefix}-') + 1:04d}"
 
 
 def _clean_draft(draft: ReferralDraft) -> None:
