@@ -44,6 +44,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import lru_cache
+from itertools import compress, repeat
 from pathlib import Path
 
 from rapidfuzz.distance import Hamming, JaroWinkler
@@ -623,9 +624,8 @@ class Comparer:
         )
         return same
 
-    def codes(self, pairs: Iterable[int]) -> array[int]:
-        """The coded agreement (see pattern_of) of each pair, given as i * n + j."""
-        n = self.n
+    def codes(self, groups: Iterable[tuple[int, Iterable[int]]]) -> array[int]:
+        """The coded agreement (see pattern_of) of each pair (i, j), given as i and its js, in order."""
         features, dates = self.features, self.dates
         width, lines_count = len(self.names), len(self.lines)
         given_cache, name_cache, line_cache = self.given_cache, self.name_cache, self.line_cache
@@ -638,88 +638,89 @@ class Comparer:
         sex_same, sex_different = SEX_SAME * 14, SEX_DIFFERENT * 14
         out = array("H")
         append = out.append
-        for pair in pairs:
-            i, j = divmod(pair, n)
+        for i, later in groups:
             ga, sa, da, xa, pa, la, ha, ta, oa = features[i]
-            gb, sb, db, xb, pb, lb, hb, tb, ob = features[j]
-            # Names, as names_levels().
-            if ga == gb:
-                g = exact if ga else NULL
-            else:
-                try:
-                    g = given_cache[ga * width + gb]
-                except KeyError:
-                    g = name(ga, gb, True)
-            if sa == sb:
-                s = exact if sa else NULL
-            else:
-                try:
-                    s = name_cache[sa * width + sb]
-                except KeyError:
-                    s = name(sa, sb, False)
-            code = g * 2016 + s * 252
-            if g <= similar or s <= similar:
-                if ga == sb:
-                    gx = exact if ga else NULL
+            ga_key, sa_key = ga * width, sa * width
+            for j in later:
+                gb, sb, db, xb, pb, lb, hb, tb, ob = features[j]
+                # Names, as names_levels().
+                if ga == gb:
+                    g = exact if ga else NULL
                 else:
                     try:
-                        gx = name_cache[ga * width + sb]
+                        g = given_cache[ga_key + gb]
                     except KeyError:
-                        gx = name(ga, sb, False)
-                if gx >= close:
-                    if sa == gb:
-                        sx = exact if sa else NULL
+                        g = name(ga, gb, True)
+                if sa == sb:
+                    s = exact if sa else NULL
+                else:
+                    try:
+                        s = name_cache[sa_key + sb]
+                    except KeyError:
+                        s = name(sa, sb, False)
+                code = g * 2016 + s * 252
+                if g <= similar or s <= similar:
+                    if ga == sb:
+                        gx = exact if ga else NULL
                     else:
                         try:
-                            sx = name_cache[sa * width + gb]
+                            gx = name_cache[ga_key + sb]
                         except KeyError:
-                            sx = name(sa, gb, False)
-                    if sx >= close and gx + sx > g + s:
-                        code = gx * 2016 + sx * 252 + 1
-            # Date of birth, as dob_level().
-            if da and db:
-                if da == db:
-                    code += dob_exact
-                else:
-                    ya, ma, dda, x = dates[i]
-                    yb, mb, ddb, y = dates[j]
-                    if ya == yb and ma == ddb and dda == mb:
-                        code += dob_swapped
-                    elif da - db == 1 or db - da == 1:
-                        code += dob_one_day
-                    elif ya != yb and ma != mb and dda != ddb:  # three or more digits apart
-                        code += dob_different
-                    elif ma == mb and dda == ddb and ya - yb in (1, -1, 10, -10):
-                        code += dob_typo
+                            gx = name(ga, sb, False)
+                    if gx >= close:
+                        if sa == gb:
+                            sx = exact if sa else NULL
+                        else:
+                            try:
+                                sx = name_cache[sa_key + gb]
+                            except KeyError:
+                                sx = name(sa, gb, False)
+                        if sx >= close and gx + sx > g + s:
+                            code = gx * 2016 + sx * 252 + 1
+                # Date of birth, as dob_level().
+                if da and db:
+                    if da == db:
+                        code += dob_exact
                     else:
-                        code += _dob_digits_level(x, y) * 42
-            # Sex.
-            if xa and xb:
-                code += sex_same if xa == xb else sex_different
-            # Address, as place_level().
-            if la and lb:
-                if la == lb:
-                    same_line = True
-                elif ha == hb:
-                    try:
-                        same_line = line_cache[la * lines_count + lb]
-                    except KeyError:
-                        same_line = line(la, lb)
+                        ya, ma, dda, x = dates[i]
+                        yb, mb, ddb, y = dates[j]
+                        if ya == yb and ma == ddb and dda == mb:
+                            code += dob_swapped
+                        elif da - db == 1 or db - da == 1:
+                            code += dob_one_day
+                        elif ya != yb and ma != mb and dda != ddb:  # three or more digits apart
+                            code += dob_different
+                        elif ma == mb and dda == ddb and ya - yb in (1, -1, 10, -10):
+                            code += dob_typo
+                        else:
+                            code += _dob_digits_level(x, y) * 42
+                # Sex.
+                if xa and xb:
+                    code += sex_same if xa == xb else sex_different
+                # Address, as place_level().
+                if la and lb:
+                    if la == lb:
+                        same_line = True
+                    elif ha == hb:
+                        try:
+                            same_line = line_cache[la * lines_count + lb]
+                        except KeyError:
+                            same_line = line(la, lb)
+                    else:
+                        same_line = False
                 else:
                     same_line = False
-            else:
-                same_line = False
-            if pa and pa == pb:
-                code += place_address if same_line else place_postcode
-            elif same_line and not (ta and tb and ta != tb and oa and ob and oa != ob):
-                code += place_line
-            elif oa and oa == ob:
-                code += place_district
-            elif ta and ta == tb:
-                code += place_town
-            elif (pa and pb) or (la and lb) or (ta and tb):
-                code += place_different
-            append(code)
+                if pa and pa == pb:
+                    code += place_address if same_line else place_postcode
+                elif same_line and not (ta and tb and ta != tb and oa and ob and oa != ob):
+                    code += place_line
+                elif oa and oa == ob:
+                    code += place_district
+                elif ta and ta == tb:
+                    code += place_town
+                elif (pa and pb) or (la and lb) or (ta and tb):
+                    code += place_different
+                append(code)
         return out
 
 
@@ -779,14 +780,13 @@ def blocking_keys(record: Record) -> Iterator[tuple[object, ...]]:
         yield ("gs", record.given_code, surname[:3])
 
 
-def candidate_pairs(records: Sequence[Record], *, max_block: int = MAX_BLOCK) -> tuple[list[int], int]:
-    """Pairs (encoded i * n + j, i < j) sharing at least one blocking key, and how many blocks were too big."""
+def candidate_pairs(records: Sequence[Record], *, max_block: int = MAX_BLOCK) -> tuple[list[list[int]], int]:
+    """For each row, the later rows (ascending) sharing a blocking key with it, and how many blocks were too big."""
     blocks: dict[tuple[object, ...], list[int]] = defaultdict(list)
     for index, record in enumerate(records):
         for key in blocking_keys(record):
             blocks[key].append(index)
-    n = len(records)
-    pairs: set[int] = set()
+    later: list[set[int]] = [set() for _ in records]
     too_big = 0
     for members in blocks.values():
         size = len(members)
@@ -795,11 +795,10 @@ def candidate_pairs(records: Sequence[Record], *, max_block: int = MAX_BLOCK) ->
         if size > max_block:
             too_big += 1
             continue
-        for position, i in enumerate(members):
-            base = i * n
-            pairs.update([base + j for j in members[position + 1 :]])
+        for position in range(size - 1):  # members are in row order
+            later[members[position]].update(members[position + 1 :])
     del blocks
-    return sorted(pairs), too_big
+    return [sorted(rows) for rows in later], too_big
 
 
 # --- Weighing ---------------------------------------------------------------------------------
@@ -873,10 +872,10 @@ def estimate_u(
     counts = [[0.0] * (top + 1) for top in LEVELS]
     if n >= 2:
         if n * (n - 1) // 2 <= sample:
-            pairs: Iterable[int] = (i * n + j for i in range(n) for j in range(i + 1, n))
+            groups: Iterable[tuple[int, Iterable[int]]] = ((i, range(i + 1, n)) for i in range(n))
         else:
-            pairs = _random_pairs(n, sample, seed)
-        for code, count in Counter((comparer or Comparer(records)).codes(pairs)).items():
+            groups = ((i, (j,)) for i, j in _random_pairs(n, sample, seed))
+        for code, count in Counter((comparer or Comparer(records)).codes(groups)).items():
             for f, level in enumerate(pattern_of(code)[0]):
                 counts[f][level] += count
     u = [_smoothed(counts[f], DEFAULT_U[f], PRIOR_U_PAIRS) for f in range(len(FIELDS))]
@@ -898,8 +897,8 @@ def estimate_u(
     return u
 
 
-def _random_pairs(n: int, sample: int, seed: int) -> list[int]:
-    """`sample` pairs of distinct rows (i * n + j) drawn with a seeded generator.
+def _random_pairs(n: int, sample: int, seed: int) -> list[tuple[int, int]]:
+    """`sample` pairs of distinct rows drawn with a seeded generator.
 
     The same pairs as `random.Random(seed).sample(range(n), 2)` drawn `sample` times, which
     this spells out with getrandbits (CPython's algorithm for a population larger than 21),
@@ -915,7 +914,7 @@ def _random_pairs(n: int, sample: int, seed: int) -> list[int]:
         j = getrandbits(bits)
         while j >= n or j == i:
             j = getrandbits(bits)
-        pairs.append(i * n + j)
+        pairs.append((i, j))
     return pairs
 
 
@@ -1144,11 +1143,11 @@ def dedupe(
 
 def _dedupe(records: Sequence[Record], *, threshold: float, progress: Callable[[str], None] | None) -> Result:
     say = progress or (lambda _message: None)
-    encoded, skipped_blocks = candidate_pairs(records)
-    n = len(records)
-    say(f"{len(encoded):,} candidate pairs to compare")
+    later, skipped_blocks = candidate_pairs(records)
+    compared = sum(map(len, later))
+    say(f"{compared:,} candidate pairs to compare")
     comparer = Comparer(records)
-    codes = comparer.codes(encoded)
+    codes = comparer.codes(enumerate(later))
     # Pattern counts in the order each pattern first appears (the order EM sums them in).
     patterns: Counter[Pattern] = Counter()
     for code, count in Counter(codes).items():
@@ -1175,11 +1174,15 @@ def _dedupe(records: Sequence[Record], *, threshold: float, progress: Callable[[
 
     features = comparer.features
     found: list[tuple[float, int, int, int]] = []
-    for pair, code in zip(encoded, codes, strict=True):
-        pattern_weight = weights.get(code)
-        if pattern_weight is None:
-            continue
-        i, j = divmod(pair, n)
+    hopeful = bytearray(_RADIX[0] * 8)
+    for code in weights:
+        hopeful[code] = 1
+    lefts, rights = array("i"), array("i")
+    for i, rows in enumerate(later):
+        lefts.extend(repeat(i, len(rows)))
+        rights.extend(rows)
+    for i, j, code in compress(zip(lefts, rights, codes, strict=True), map(hopeful.__getitem__, codes)):
+        pattern_weight = weights[code]
         # As score(): the exact-name weights corrected by the name's frequency.
         weight = prior_weight + pattern_weight
         if code // 2016 == NAME_EXACT:
@@ -1194,7 +1197,7 @@ def _dedupe(records: Sequence[Record], *, threshold: float, progress: Callable[[
         Pair(a=records[i], b=records[j], score=-minus, reason=explain(records[i], records[j], pattern_of(code)[0]))
         for minus, i, j, code in found
     ]
-    return Result(pairs=pairs, compared=len(encoded), skipped_blocks=skipped_blocks, model=model)
+    return Result(pairs=pairs, compared=compared, skipped_blocks=skipped_blocks, model=model)
 
 
 def write_pairs(pairs: Iterable[Pair], handle: io.TextIOBase | io.TextIOWrapper) -> int:
