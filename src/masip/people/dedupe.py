@@ -15,7 +15,10 @@ the file alone, without the database, in four steps (see /work/shared/PERFORMANC
    both initials. Only pairs that share a key are compared.
 3. **Compare** each candidate pair field by field into an agreement level (exact, a known
    nickname, phonetic, Jaro-Winkler bands; exact, swapped, one-day and one-digit dates of
-   birth; same address, same postcode, same district, same town...).
+   birth; same address, same postcode, same district, same town...). For speed (about 1.4
+   million pairs at 100,000 rows, in pure Python), each record's values are first turned into
+   small ints, and names and address lines are compared once per distinct pair of values
+   (`Comparer`); the levels are exactly those of `compare()`.
 4. **Weigh** each level Fellegi-Sunter style, with weights estimated from the file itself:
    u-probabilities (how often two *different* people agree so) from random pairs, with the
    exact levels computed from the value frequencies; m-probabilities (how often two records of
