@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gc
 import random
 from datetime import date
 from io import StringIO
@@ -17,14 +18,21 @@ from masip.people.dedupe import (
     DOB_ONE_DAY,
     DOB_SWAPPED,
     DOB_TYPO,
+    FIELDS,
+    LEVELS,
+    NAME_INITIAL,
     NAME_NICKNAME,
     NAME_PHONETIC,
+    Comparer,
     DedupeInputError,
+    _random_pairs,
     compare,
     decode_people_file,
     dedupe,
     make_record,
+    names_levels,
     parse_date,
+    pattern_of,
     read_people,
 )
 
@@ -317,3 +325,75 @@ def test_command_refuses_a_missing_input_and_a_bad_threshold(tmp_path: Path):
         run("--input", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "out.csv"))
     with pytest.raises(CommandError, match="probability between 0 and 1"):
         run("--input", str(tmp_path / "nope.csv"), "--output", str(tmp_path / "out.csv"), "--threshold", "2")
+
+
+# --- The fast comparison agrees with the plain one --------------------------------------------
+
+
+def _varied_records(count: int, seed: int):
+    """Records with the differences duplicates have: typos, nicknames, swapped names and dates."""
+    rng = random.Random(seed)
+    given = ["Robert", "Bob", "Catherine", "Katherine", "Kathleen", "Kate", "Priya", "Priyanka", "R", "", "Jon", "John"]
+    given += ["Hartley", "Hartwell"]
+    surnames = ["Hartley", "Hartly", "Hartwell", "Okonkwo", "Smith", "Smyth", "Robert", "", "McAllister", "Priya"]
+    dates = ["1975-04-12", "1975-12-04", "1975-04-13", "1957-04-12", "1976-04-12", "1985-04-12", "1975-04-21"]
+    dates += ["1975-05-12", "1979-06-05", "1997-06-05", "1975-04-11", "1975-02-14", "", "1980-12-31", "1981-01-01"]
+    dates += ["1981-01-12", "1980-11-12", "1975-01-23", "1975-02-13"]  # neighbouring digits swapped across parts
+    lines = ["14 Mill Lane", "14 Mill Ln", "14 Mil Lane", "41 Mill Lane", "7 Elm Grove", "", "Flat 2 Elm Grove"]
+    postcodes = ["LS6 2AB", "LS6 2AD", "LS1 1AA", "BS7 8QQ", ""]
+    towns = ["Leeds", "Bristol", "", "leeds"]
+    rows = [
+        {
+            "id": str(k),
+            "given_name": rng.choice(given),
+            "surname": rng.choice(surnames),
+            "date_of_birth": rng.choice(dates),
+            "sex": rng.choice(["M", "F", "", "x"]),
+            "address_1": rng.choice(lines),
+            "town": rng.choice(towns),
+            "postcode": rng.choice(postcodes),
+        }
+        for k in range(count)
+    ]
+    return [make_record(row, today=date(2026, 1, 1))[0] for row in rows]
+
+
+def test_the_comparer_gives_the_levels_of_compare_for_every_pair():
+    records = _varied_records(160, seed=11) + records_of(PEOPLE)[0]
+    n = len(records)
+    groups = [(i, [j for j in range(n) if j != i]) for i in range(n)]
+    comparer = Comparer(records)
+    codes = comparer.codes(groups)
+    pairs = [(i, j) for i, later in groups for j in later]
+    kinds = set()
+    for (i, j), code in zip(pairs, codes, strict=True):
+        a, b = records[i], records[j]
+        pattern, swapped = pattern_of(code)
+        assert pattern == compare(a, b), (a, b)
+        assert swapped == names_levels(a, b)[2]
+        kinds.add((pattern, swapped))
+    # The sample holds every level of every field (initials and nicknames are for given names), and swapped names.
+    for f, top in enumerate(LEVELS):
+        expected = set(range(top + 1)) - ({NAME_INITIAL, NAME_NICKNAME} if f == 1 else set())
+        assert {pattern[f] for pattern, _ in kinds} == expected, FIELDS[f]
+    assert any(swapped for _, swapped in kinds)
+    assert comparer.codes(groups) == codes  # remembered comparisons give the same answers
+
+
+def test_random_pairs_are_those_of_random_sample():
+    rng = random.Random(3)
+    expected = [tuple(rng.sample(range(1000), 2)) for _ in range(5000)]
+    assert _random_pairs(1000, 5000, 3) == expected
+
+
+def test_the_garbage_collector_is_left_as_it_was():
+    records, _ = records_of(PEOPLE)
+    assert gc.isenabled()
+    dedupe(records)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        dedupe(records)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
