@@ -277,6 +277,18 @@ def test_near_date_of_birth_needs_a_similar_name(unit, screener):
     assert "Kate is a known form of Katherine" in found[0].reasons
 
 
+def test_short_names_with_a_typo_in_each_are_found_by_date_of_birth(unit, screener):
+    # Each name shares too few trigrams with the record's (Harry/Hrary 0.2, Newman/Newamn 0.27)
+    # but is two keystrokes from it; both codes differ too.
+    person = make(screener, unit, given_name="Harry", family_name="Newman", date_of_birth=DOB)
+    make(screener, unit, given_name="Oliver", family_name="Nowak", date_of_birth=DOB)
+    assert trigram_similarity("hrary", "harry") < 0.3
+    assert trigram_similarity("newamn", "newman") < 0.3
+    found = top(unit, given_name="Hrary", family_name="Newamn", date_of_birth=DOB)
+    assert [c.person for c in found] == [person]
+    assert "same date of birth" in found[0].reasons
+
+
 def test_trigram_similarity_is_pg_trgm_similarity():
     pairs = [("whitaker", "whitajer"), ("smith", "smyth"), ("al", "al"), ("jon", "jonathan"), ("", "x"), ("ab", "ba")]
     ours = [round(trigram_similarity(a, b), 5) for a, b in pairs]

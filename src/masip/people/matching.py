@@ -8,8 +8,9 @@ bounded tiers, each an indexed look-up whose result stays small however large th
    (at most `TIER_ROWS` rows: a very common pair must not fetch thousands);
 3. date of birth in the "near" set (same, a day either side, day and month swapped, year one
    or ten out), kept only when a name is similar: trigram similarity of the family or the given
-   name at least `NAME_FLOOR`, or the given name a known form of the probe's. PostgreSQL tests
-   it in the query (pg_trgm), SQLite in Python with the same trigram measure;
+   name at least `NAME_FLOOR`, or one of them at most `NAME_EDITS` edits away, or the given name
+   a known form of the probe's. PostgreSQL tests it in the query (pg_trgm, fuzzystrmatch),
+   SQLite in Python with the same measures;
 4. aliases, nicknames and previous names with the same phonetic codes.
 
 Only when those find too little (fewer than `limit` candidates and none scoring `LIKELY` or
@@ -35,7 +36,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
-from rapidfuzz.distance import JaroWinkler
+from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from masip.accounts.models import Membership, Role, Unit, User
 from masip.audit.services import audit_record
@@ -44,7 +45,11 @@ from masip.people.keys import normalise_name, phonetic, trigram_similarity
 from masip.people.models import AliasKind, Gender, Person, PersonAlias
 from masip.people.nicknames import FORMS, forms_of
 
-NAME_FLOOR = 0.3  # trigram similarity of one name for a near-date-of-birth row to count
+# A near-date-of-birth row counts when one of its names is similar to the probe's: trigram
+# similarity at least NAME_FLOOR, or at most NAME_EDITS keystrokes apart (Levenshtein: short
+# names with a typo share few trigrams), or the given name a known form of the probe's.
+NAME_FLOOR = 0.3
+NAME_EDITS = 2
 TIER_ROWS = 500  # bound on each name tier (phonetic pair, aliases, each fallback branch)
 # With a date of birth, namesakes born on other days rank below every near-date match and tie
 # with one another: a few more than a page of them is enough.
@@ -349,12 +354,11 @@ def _bounded_tiers(unit: Unit, probe: _Probe) -> _Query:
             # The name floor in the query: similarity(), never `%`, which would make the planner
             # AND a whole-index trigram scan with the few rows of the near dates.
             names, name_params = [], []
-            if probe.family:
-                names.append("similarity(p.match_family, %s) >= %s")
-                name_params += [probe.family, NAME_FLOOR]
-            if probe.given:
-                names.append("similarity(p.match_given, %s) >= %s")
-                name_params += [probe.given, NAME_FLOOR]
+            for column, value in (("match_family", probe.family), ("match_given", probe.given)):
+                if value:
+                    names.append(f"similarity(p.{column}, %s) >= %s")
+                    names.append(f"levenshtein_less_equal(p.{column}, %s, %s) <= %s")
+                    name_params += [value, NAME_FLOOR, value, NAME_EDITS, NAME_EDITS]
             if probe.given_forms:
                 forms_sql, forms = _in(probe.given_forms)
                 names.append(f"p.match_given IN {forms_sql}")
@@ -410,12 +414,20 @@ def blocking_sql(*, unit: Unit, details: PersonDetails) -> tuple[str, list[Any]]
     return _bounded_tiers(unit, _Probe.of(details)).sql()
 
 
+def fallback_sql(*, unit: Unit, details: PersonDetails) -> tuple[str, list[Any]]:
+    """The fallback tier's query for `details` (for EXPLAIN in the benchmark)."""
+    return _fallback_tier(unit, _Probe.of(details)).sql()
+
+
 def _date_floor(probe: _Probe, row: dict[str, Any]) -> bool:
     """The near-date-of-birth tier's name floor, as the PostgreSQL query tests it."""
-    return (
-        (bool(probe.family) and trigram_similarity(probe.family, row["match_family"]) >= NAME_FLOOR)
-        or (bool(probe.given) and trigram_similarity(probe.given, row["match_given"]) >= NAME_FLOOR)
-        or row["match_given"] in probe.given_forms
+    return row["match_given"] in probe.given_forms or any(
+        value
+        and (
+            trigram_similarity(value, stored) >= NAME_FLOOR
+            or Levenshtein.distance(value, stored, score_cutoff=NAME_EDITS) <= NAME_EDITS
+        )
+        for value, stored in ((probe.family, row["match_family"]), (probe.given, row["match_given"]))
     )
 
 

@@ -1,5 +1,6 @@
-"""PostgreSQL only: pg_trgm, for identity resolution's name floor on near dates of birth and its
-fallback tier (both names similar), with GIN trigram indexes on the normalised names.
+"""PostgreSQL only: pg_trgm and fuzzystrmatch, for identity resolution's name floor on near dates
+of birth (trigram similarity, Levenshtein distance) and its fallback tier (both names similar),
+with a GIN trigram index on the normalised names.
 
 SQLite needs nothing: it applies the same floor in Python, and its fallback tier is the indexed
 phonetic-code and name-prefix branches both databases share (see people/matching.py)."""
@@ -16,6 +17,7 @@ def add_trigram_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS fuzzystrmatch")
     # GIN, not GiST: a GiST index on the same columns would tempt the planner into a lossy scan.
     schema_editor.execute(
         f"CREATE INDEX IF NOT EXISTS {INDEX} ON people_person USING gin (match_family gin_trgm_ops, match_given gin_trgm_ops)"
