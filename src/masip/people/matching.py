@@ -523,7 +523,7 @@ def other_unit_pointers(*, unit: Unit, details: PersonDetails, actor: User, requ
         q |= Q(nhs_number_index=probe.nhs_index)
     if details.date_of_birth and probe.phon_family and probe.phon_given:
         q |= Q(date_of_birth=details.date_of_birth, phonetic_family=probe.phon_family, phonetic_given=probe.phon_given)
-    unit_ids = set(Person.unscoped.filter(q).exclude(unit=unit).values_list("unit_id", flat=True).distinct())
+    unit_ids = set(Person.unscoped.filter(q).exclude(unit=unit).order_by().values_list("unit_id", flat=True).distinct())
     units = list(Unit.objects.filter(pk__in=unit_ids).order_by("name"))
     managers: dict[int, list[str]] = {}
     for unit_id, email in (
