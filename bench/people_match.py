@@ -666,6 +666,7 @@ def run(database: str, persons: int, probes: int, seed: int, keep: bool, reuse: 
 
     django.setup()
     from django.core.management import call_command
+    from django.db import connection
 
     from masip.accounts.models import Agency, AgencyKind, Unit
     from masip.people.matching import PersonDetails, person_candidates
@@ -767,6 +768,9 @@ def run(database: str, persons: int, probes: int, seed: int, keep: bool, reuse: 
         }
     results["load_after"] = os.getloadavg()
     if database == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            results["server"] = cursor.fetchone()[0]
         results["plans"] = explain(unit, probe_rows[:2], new_rows[:1])
     if not keep:
         teardown(database, admin, url)
@@ -817,13 +821,7 @@ def machine() -> str:
 
 
 def report(database: str, results: dict[str, Any], command: str) -> str:
-    server = ""
-    if database == "postgresql":
-        from django.db import connection
-
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW server_version")
-            server = f", PostgreSQL {cursor.fetchone()[0]}"
+    server = f", PostgreSQL {results['server']}" if results.get("server") else ""
     load_before, load_after = results["load"], results["load_after"]
     lines = [
         f"## {database}, {results['persons']:,} persons in one unit, {results['probes']:,} probes",

@@ -5,7 +5,8 @@ bounded tiers, each an indexed look-up whose result stays small however large th
 
 1. exact identifier: the blind index of the PNC id or NHS number (score 1.0);
 2. phonetic family and given name codes, the given name widened by its known familiar forms
-   (at most `TIER_ROWS` rows: a very common pair must not fetch thousands);
+   (at most `TIER_ROWS` rows, `limit` with a date of birth: a very common pair must not fetch
+   thousands);
 3. date of birth in the "near" set (same, a day either side, day and month swapped, year one
    or ten out), kept only when a name is similar: trigram similarity of the family or the given
    name at least `NAME_FLOOR`, or one of them at most `NAME_EDITS` edits away, or the given name
@@ -51,9 +52,8 @@ from masip.people.nicknames import FORMS, forms_of
 NAME_FLOOR = 0.3
 NAME_EDITS = 2
 TIER_ROWS = 500  # bound on each name tier (phonetic pair, aliases, each fallback branch)
-# With a date of birth, namesakes born on other days rank below every near-date match and tie
-# with one another: a few more than a page of them is enough.
-TIER_ROWS_WITH_DATE = 50
+# With a date of birth, the name tiers' rows born on other days rank below every near-date
+# match and tie with one another: `limit` of them (one page) is enough.
 LIKELY = 0.75  # a candidate scoring this much makes the fallback tier unnecessary
 SHOWN = 0.3  # candidates scoring less are not proposed
 
@@ -323,7 +323,7 @@ def _in(values: Iterable[Any]) -> tuple[str, list[Any]]:
     return "(" + ", ".join(["%s"] * len(items)) + ")", items
 
 
-def _bounded_tiers(unit: Unit, probe: _Probe) -> _Query:
+def _bounded_tiers(unit: Unit, probe: _Probe, limit: int) -> _Query:
     query = _Query(unit)
     if probe.pnc_index:
         query.add(_TIER_PNC, "p.pnc_id_index = %s", [probe.pnc_index])
@@ -337,7 +337,7 @@ def _bounded_tiers(unit: Unit, probe: _Probe) -> _Query:
             _TIER_PHONETIC,
             f"p.phonetic_family = %s AND p.phonetic_given IN {forms_sql}",
             [probe.phon_family, *forms],
-            rows=TIER_ROWS_WITH_DATE if probe.details.date_of_birth else TIER_ROWS,
+            rows=limit if probe.details.date_of_birth else TIER_ROWS,
         )
         query.add(
             _TIER_ALIAS,
@@ -369,7 +369,7 @@ def _bounded_tiers(unit: Unit, probe: _Probe) -> _Query:
     return query
 
 
-def _fallback_tier(unit: Unit, probe: _Probe) -> _Query:
+def _fallback_tier(unit: Unit, probe: _Probe, limit: int) -> _Query:
     """Wider name searches, for when the bounded tiers find too little: a typo in one name (the
     other's phonetic code and first letters), on both databases; by name alone, on PostgreSQL,
     typos in both (both names trigram-similar). With a date of birth the near-date tier has
@@ -377,7 +377,7 @@ def _fallback_tier(unit: Unit, probe: _Probe) -> _Query:
     other days, who tie below the near-date matches: the bound is smaller and no trigram search."""
     query = _Query(unit)
     dated = probe.details.date_of_birth is not None
-    rows = TIER_ROWS_WITH_DATE if dated else TIER_ROWS
+    rows = limit if dated else TIER_ROWS
     if probe.phon_family and probe.given:
         low, high = _prefix_range(probe.given[0])
         query.add(
@@ -409,14 +409,14 @@ def _fallback_tier(unit: Unit, probe: _Probe) -> _Query:
     return query
 
 
-def blocking_sql(*, unit: Unit, details: PersonDetails) -> tuple[str, list[Any]]:
+def blocking_sql(*, unit: Unit, details: PersonDetails, limit: int = 20) -> tuple[str, list[Any]]:
     """The one query of the bounded tiers for `details` (for EXPLAIN in the benchmark)."""
-    return _bounded_tiers(unit, _Probe.of(details)).sql()
+    return _bounded_tiers(unit, _Probe.of(details), limit).sql()
 
 
-def fallback_sql(*, unit: Unit, details: PersonDetails) -> tuple[str, list[Any]]:
+def fallback_sql(*, unit: Unit, details: PersonDetails, limit: int = 20) -> tuple[str, list[Any]]:
     """The fallback tier's query for `details` (for EXPLAIN in the benchmark)."""
-    return _fallback_tier(unit, _Probe.of(details)).sql()
+    return _fallback_tier(unit, _Probe.of(details), limit).sql()
 
 
 def _date_floor(probe: _Probe, row: dict[str, Any]) -> bool:
@@ -486,10 +486,10 @@ def person_candidates(*, unit: Unit, details: PersonDetails, limit: int = 20) ->
         return []
     today = timezone.localdate()
     hits: dict[uuid.UUID, _Hit] = {}
-    _fetch(_bounded_tiers(unit, probe), probe, hits)
+    _fetch(_bounded_tiers(unit, probe, limit), probe, hits)
     scored = _ranked(probe, hits, today)
     if len(scored) < limit and not (scored and scored[0][0] >= LIKELY):
-        _fetch(_fallback_tier(unit, probe), probe, hits)
+        _fetch(_fallback_tier(unit, probe, limit), probe, hits)
         scored = _ranked(probe, hits, today)
     return [
         Candidate(person=_person(hits[person_id].row, unit), score=score, reasons=reasons)
