@@ -17,7 +17,8 @@ bounded tiers, each an indexed look-up whose result stays small however large th
 Only when those find too little (fewer than `limit` candidates and none scoring `LIKELY` or
 more), a second query reaches further: the phonetic family code with the same first letter of
 the given name, the phonetic given code with the same first two letters of the family name
-(typos in one name) and, on PostgreSQL, both names trigram-similar (GIN indexes; typos in both).
+(typos in one name) and, by name alone on PostgreSQL, both names trigram-similar (one GIN index
+on both names; typos in both).
 
 The rows carry only what ranking needs (never the encrypted columns) and are ranked in Python
 with rapidfuzz (Jaro-Winkler) into a 0..1 score; each candidate carries plain-English reasons.
