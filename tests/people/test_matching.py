@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 
 from masip.accounts.models import Role
 from masip.audit.models import AuditEvent
 from masip.core.keyring import generate_key_spec
 from masip.people.blind_index import blind_index
+from masip.people.keys import trigram_similarity
 from masip.people.matching import PersonDetails, near_dates, other_unit_pointers, person_candidates
 from masip.people.models import AliasKind, Person
 from masip.people.nicknames import pair_count
@@ -210,3 +213,90 @@ def test_near_dates_and_nickname_list():
     assert date(1984, 7, 3) in near_dates(DOB)
     assert date(1974, 3, 7) in near_dates(DOB)
     assert pair_count() >= 100
+
+
+ENCRYPTED_COLUMNS = re.compile(r"\b(pnc_id|nhs_number|address|phone|email)\b")
+
+
+def test_one_query_reads_no_encrypted_column_and_candidates_need_no_more(unit, screener):
+    person = make(
+        screener,
+        unit,
+        given_name="Jonathan",
+        family_name="Whitaker",
+        date_of_birth=DOB,
+        nhs_number=VALID_NHS,
+        gender="male",
+    )
+    Person.unscoped.filter(pk=person.pk).update(address="1 High Street", flags=["weapons_access"])
+    with CaptureQueriesContext(connection) as queries:
+        found = top(unit, given_name="Jonathon", family_name="Whitaker", date_of_birth=DOB, nhs_number=VALID_NHS)
+        shown = [(c.person.display_name, c.person.date_of_birth, c.person.gender, c.person.flags) for c in found]
+    assert shown == [("Jonathan Whitaker", DOB, "male", ["weapons_access"])]
+    assert len(queries) == 1, [q["sql"] for q in queries]  # a likely match: no fallback, no reload
+    assert "UNION ALL" in queries[0]["sql"]
+    assert not ENCRYPTED_COLUMNS.search(queries[0]["sql"]), queries[0]["sql"]
+    # What was not read loads on use, decrypted as usual.
+    assert found[0].person.address == "1 High Street"
+    assert found[0].person.nhs_number == VALID_NHS
+
+
+def test_fallback_tier_runs_only_when_the_bounded_tiers_find_too_little(unit, screener):
+    person = make(screener, unit, given_name="Jonathan", family_name="Whitaker", date_of_birth=DOB)
+    with CaptureQueriesContext(connection) as queries:
+        found = top(unit, given_name="Jonathan", family_name="Whitaker")
+    assert [c.person for c in found] == [person]
+    assert len(queries) == 1  # a likely match from the phonetic tier
+    # Surname mistyped into another sound: only the fallback (given name's code and the first
+    # letters of the surname) finds them.
+    with CaptureQueriesContext(connection) as queries:
+        found = top(unit, given_name="Jonathan", family_name="Whitajer")
+    assert [c.person for c in found] == [person]
+    assert "surname spelt similarly" in found[0].reasons
+    assert len(queries) == 2
+    assert not any(ENCRYPTED_COLUMNS.search(q["sql"]) for q in queries)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram search needs pg_trgm")
+def test_fallback_finds_typos_in_both_names_by_name_alone_on_postgresql(unit, screener):
+    person = make(screener, unit, given_name="Christopher", family_name="Whitaker", date_of_birth=DOB)
+    found = top(unit, given_name="Christophr", family_name="Whittacker")  # both codes change
+    assert [c.person for c in found] == [person]
+
+
+def test_near_date_of_birth_needs_a_similar_name(unit, screener):
+    twin = make(screener, unit, given_name="Harriet", family_name="Whitaker", date_of_birth=DOB)
+    make(screener, unit, given_name="Oliver", family_name="Nowak", date_of_birth=DOB)
+    nickname = make(screener, unit, given_name="Kate", family_name="Okafor", date_of_birth=DOB)
+    found = top(unit, given_name="Jonathan", family_name="Whitaker", date_of_birth=DOB)
+    assert [c.person for c in found] == [twin]  # same surname: shown, below a full match's score
+    assert found[0].score < 0.9
+    assert "first name matches exactly" not in found[0].reasons
+    found = top(unit, given_name="Katherine", family_name="Okafore", date_of_birth=date(1984, 3, 8))
+    assert [c.person for c in found] == [nickname]
+    assert "Kate is a known form of Katherine" in found[0].reasons
+
+
+def test_short_names_with_a_typo_in_each_are_found_by_date_of_birth(unit, screener):
+    # Each name shares too few trigrams with the record's (Harry/Hrary 0.2, Newman/Newamn 0.27)
+    # but is two keystrokes from it; both codes differ too.
+    person = make(screener, unit, given_name="Harry", family_name="Newman", date_of_birth=DOB)
+    make(screener, unit, given_name="Oliver", family_name="Nowak", date_of_birth=DOB)
+    assert trigram_similarity("hrary", "harry") < 0.3
+    assert trigram_similarity("newamn", "newman") < 0.3
+    found = top(unit, given_name="Hrary", family_name="Newamn", date_of_birth=DOB)
+    assert [c.person for c in found] == [person]
+    assert "same date of birth" in found[0].reasons
+
+
+def test_trigram_similarity_is_pg_trgm_similarity():
+    pairs = [("whitaker", "whitajer"), ("smith", "smyth"), ("al", "al"), ("jon", "jonathan"), ("", "x"), ("ab", "ba")]
+    ours = [round(trigram_similarity(a, b), 5) for a, b in pairs]
+    assert ours[:4] == [0.5, round(3 / 9, 5), 1.0, 0.3]  # shared trigrams over all: 6/12, 3/9, 3/3, 3/10
+    assert ours[4] == 0.0
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join("similarity(%s, %s)" for _ in pairs), [v for pair in pairs for v in pair]
+            )
+            assert [round(v, 5) for v in cursor.fetchone()] == ours

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 import jellyfish
 
@@ -30,3 +31,22 @@ def phonetic(value: str) -> str:
     if not normalised:
         return ""
     return jellyfish.metaphone(normalised)[:16]
+
+
+@lru_cache(maxsize=65536)  # names repeat: most rows a query reads share a few thousand spellings
+def trigrams(value: str) -> frozenset[str]:
+    """pg_trgm's trigrams of one normalised name: padded with two spaces before, one after."""
+    if not value:
+        return frozenset()
+    padded = f"  {value} "
+    return frozenset(padded[i : i + 3] for i in range(len(padded) - 2))
+
+
+def trigram_similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity() of two normalised names (shared trigrams over all trigrams), so
+    that SQLite and PostgreSQL apply the same name floor."""
+    ta, tb = trigrams(a), trigrams(b)
+    if not ta or not tb:
+        return 0.0
+    shared = len(ta & tb)
+    return shared / (len(ta) + len(tb) - shared)
