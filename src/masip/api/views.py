@@ -16,7 +16,6 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiRespo
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import serializers, status
 from rest_framework.pagination import LimitOffsetPagination
-from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -24,6 +23,7 @@ from rest_framework.views import APIView
 
 from masip.access.decorators import ViewPermission, require_case_action
 from masip.access.policy import Action, Capability, Compartment
+from masip.api.parsers import BoundedJSONParser
 from masip.api.permissions import SignedIn, capability_permission
 from masip.api.selectors import me_for, referral_unit_for, referrer_list_audit
 from masip.api.serializers import (
@@ -274,7 +274,7 @@ def _draft(data: dict[str, Any]) -> ReferralDraft:
 class ReferralListView(DeclaredPermission, APIView):
     masip_permission = ViewPermission("capability", capability=Capability.SUBMIT_REFERRALS)
     permission_classes = [capability_permission(Capability.SUBMIT_REFERRALS)]
-    parser_classes = [JSONParser]
+    parser_classes = [BoundedJSONParser]
     pagination_class = Pagination
 
     @extend_schema(

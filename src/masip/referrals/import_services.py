@@ -199,12 +199,15 @@ def _take_row(state: _Pass, line: int, reference: str, parsed: ParsedRow) -> tup
         else:
             referral, created = _receive(state, agency, parsed.draft, received_at)
             masip_reference = referral.reference
-    except ExternalReferenceConflict:
+    except ExternalReferenceConflict as conflict:
+        # Named only when it is this unit's own referral: another unit's is not the importer's to know.
         existing = (
-            Referral.unscoped.filter(source_agency=agency, external_reference=reference)
+            Referral.unscoped.filter(source_agency=agency, external_reference=reference, unit=state.job.unit)
             .values_list("reference", flat=True)
             .first()
         )
+        if existing is None:
+            return Outcome.REJECTED, "", _messages(conflict)
         return (
             Outcome.REJECTED,
             "",

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.core.files.uploadhandler import FileUploadHandler, MemoryFileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -43,6 +43,14 @@ class _UploadLimit(FileUploadHandler):
 
     def file_complete(self, file_size: int) -> None:
         return None
+
+
+class _InMemory(MemoryFileUploadHandler):
+    """Keeps the upload in memory whatever its size (the limit above bounds it): Django would
+    otherwise spool a file over FILE_UPLOAD_MAX_MEMORY_SIZE to an unencrypted temporary file."""
+
+    def handle_raw_input(self, *args: Any, **kwargs: Any) -> None:
+        self.activated = True
 
 
 @requires_capability(Capability.TRIAGE_REFERRALS)
@@ -84,7 +92,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
         # Refused before the body is read: nothing of the file is stored, even for a moment.
         return _upload_page(request, unit, _refused(services.too_large_message(limit)), status=413)
     handler = _UploadLimit(request, limit)
-    request.upload_handlers = [handler, *request.upload_handlers]
+    request.upload_handlers = [handler, _InMemory(request)]
     return _upload_checked(request, unit, handler)
 
 

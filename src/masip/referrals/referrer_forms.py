@@ -19,11 +19,9 @@ from django.utils import timezone
 
 from masip.people.models import Gender, validate_nhs_number
 from masip.referrals.models import Behaviour, Relationship, SubjectRole, Urgency
-from masip.referrals.services import MAX_APPROXIMATE_AGE
+from masip.referrals.services import MAX_APPROXIMATE_AGE, ORDERS_MAX_LENGTH, SUMMARY_MAX_LENGTH
 
 EARLIEST_YEAR = 1900
-SUMMARY_MAX_LENGTH = 20_000
-ORDERS_MAX_LENGTH = 5_000
 WITHDRAW_REASON_MAX_LENGTH = 2_000
 # The consent-to-sharing answer "not asked yet" is stored as no answer at all (None).
 NOT_ASKED = "not_asked"

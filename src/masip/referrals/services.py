@@ -48,6 +48,18 @@ if TYPE_CHECKING:
 
 MAX_APPROXIMATE_AGE = 120
 REASONS_MAX_LENGTH = 10_000
+SUMMARY_MAX_LENGTH = 20_000
+ORDERS_MAX_LENGTH = 5_000
+# The longest value each field of a person named may hold, as the web form takes them.
+SUBJECT_MAX_LENGTHS = {
+    "given_name": ("A name", 100),
+    "family_name": ("A name", 100),
+    "pnc_id": ("A PNC id", 32),
+    "nhs_number": ("An NHS number", 20),
+    "phone": ("A phone number", 40),
+    "email": ("An email address", 254),
+    "address": ("An address", 1000),
+}
 
 
 @dataclass(frozen=True)
@@ -150,6 +162,10 @@ def _clean_draft(draft: ReferralDraft) -> None:
         errors["external_reference"] = "Your own reference can be at most 64 characters."
     if len(draft.crime_reference) > 64:
         errors["crime_reference"] = "The crime reference can be at most 64 characters."
+    if len(draft.summary) > SUMMARY_MAX_LENGTH:
+        errors["summary"] = f"The description can be at most {SUMMARY_MAX_LENGTH} characters."
+    if len(draft.existing_orders) > ORDERS_MAX_LENGTH:
+        errors["existing_orders"] = f"Existing orders or bail conditions can be at most {ORDERS_MAX_LENGTH} characters."
     for subject in draft.subjects:
         if subject.role not in SubjectRole.values:
             errors["subjects"] = "Each person named must be a victim or a suspect."
@@ -159,8 +175,11 @@ def _clean_draft(draft: ReferralDraft) -> None:
             errors["subjects"] = f"An approximate age must be between 0 and {MAX_APPROXIMATE_AGE}."
         elif subject.gender and subject.gender not in _gender_values():
             errors["subjects"] = "Choose a gender from the list, or leave it blank."
-        elif max(len(subject.given_name), len(subject.family_name)) > 100:
-            errors["subjects"] = "A name can be at most 100 characters."
+        else:
+            for name, (label, longest) in SUBJECT_MAX_LENGTHS.items():
+                if len(getattr(subject, name)) > longest:
+                    errors["subjects"] = f"{label} can be at most {longest} characters."
+                    break
     if errors:
         raise ValidationError(errors)
 
@@ -387,10 +406,18 @@ def _intake_fingerprint(draft: ReferralDraft, received_at: datetime | None) -> s
     return keyed_digest("referral-intake", json.dumps(content, sort_keys=True, default=str))
 
 
-def _already_received(*, agency_id: int, external_reference: str, fingerprint: str) -> Referral | None:
+def _already_received(*, agency_id: int, external_reference: str, fingerprint: str, unit: Unit) -> Referral | None:
     existing = Referral.unscoped.filter(source_agency_id=agency_id, external_reference=external_reference).first()
     if existing is None:
         return None
+    if existing.unit_id != unit.pk:
+        # Another unit's referral: the sender learns neither its reference nor what became of it.
+        raise ExternalReferenceConflict(
+            {
+                "external_reference": f"The sending agency has already used the reference “{external_reference}” "
+                "for another referral. Nothing was changed: use a new reference if this is a different referral."
+            }
+        )
     if existing.status == ReferralStatus.DRAFT or existing.intake_fingerprint != fingerprint:
         raise ExternalReferenceConflict(
             {
@@ -438,7 +465,9 @@ def referral_receive(
     fingerprint = _intake_fingerprint(draft, received_at)
     agency_id = source_agency.pk if source_agency is not None else actor.agency_id
     if agency_id is not None:
-        existing = _already_received(agency_id=agency_id, external_reference=reference, fingerprint=fingerprint)
+        existing = _already_received(
+            agency_id=agency_id, external_reference=reference, fingerprint=fingerprint, unit=unit
+        )
         if existing is not None:
             return existing, False
     try:
@@ -459,7 +488,7 @@ def referral_receive(
     except (IntegrityError, ValidationError):
         # Another send with this reference may have committed between the check and the insert.
         existing = (
-            _already_received(agency_id=agency_id, external_reference=reference, fingerprint=fingerprint)
+            _already_received(agency_id=agency_id, external_reference=reference, fingerprint=fingerprint, unit=unit)
             if agency_id is not None
             else None
         )
@@ -683,13 +712,19 @@ def referral_subject_link(
     """Record the screener's decision that `subject` is the existing `person`.
 
     Guarantees: the actor may triage the referral's unit and the referral is open; the person
-    is in the referral's unit (never another unit's record); the link and its audit row (with
-    the person's id) commit together; a subject changed since it was loaded raises
-    StaleEditError.
+    is in the referral's unit (never another unit's record); a subject already linked to
+    another person is refused (linking it to the same person again changes nothing); the link
+    and its audit row (with the person's id) commit together; a subject changed since it was
+    loaded raises StaleEditError.
     """
     referral = _check_subject_linkable(actor, subject)
     if person.unit_id != referral.unit_id:
         raise ValidationError("That person is not a record of this unit. Choose one of the people offered.")
+    if subject.person_id == person.pk:
+        return subject  # the same decision again (a second click): nothing to change
+    if subject.person_id is not None:
+        # Someone decided meanwhile: their link is never silently replaced.
+        raise ValidationError("This person is already linked to a record. Reload the page to see it.")
     with transaction.atomic():
         _link(actor=actor, subject=subject, person=person, how="linked to existing person", request=request)
     return subject
