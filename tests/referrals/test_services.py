@@ -280,6 +280,31 @@ def test_someone_without_a_role_in_the_unit_cannot_refer_to_it() -> None:
 # Screening -----------------------------------------------------------------------------------
 
 
+def test_a_screening_from_a_page_opened_before_the_decision_is_refused() -> None:
+    unit = UnitFactory()
+    referral = submitted_referral(unit=unit)
+    screener = member(Role.POLICE_INVESTIGATOR, unit=unit)
+    stale_page = Referral.unscoped.get(pk=referral.pk)  # loaded before a colleague decides
+    triage_decide(
+        actor=screener,
+        referral=referral,
+        decision="signposted",
+        reasons="Out of area.",
+        expected_version=referral.version,
+    )
+    with pytest.raises(ValidationError):
+        screening_save(
+            actor=screener,
+            referral=stale_page,
+            fixated="yes",
+            obsessive="yes",
+            unwanted="yes",
+            repeated="yes",
+            answers={},
+        )
+    assert not Screening.unscoped.filter(referral=referral).exists()
+
+
 def test_screening_records_four_and_the_question_set() -> None:
     unit = UnitFactory()
     referral = submitted_referral(unit=unit)

@@ -6,6 +6,10 @@ from __future__ import annotations
 # Tab and carriage return are included because some spreadsheets strip them and then
 # evaluate what follows.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Full-width forms that some spreadsheets fold to the ASCII ones before evaluating.
+FULL_WIDTH_TRIGGERS = ("\uff1d", "\uff0b", "\uff0d", "\uff20")
+# Looked through before the first character that counts: spreadsheets skip them.
+LEADING_SPACE = " \n\u00a0\u3000"
 
 
 def csv_safe(value: str) -> str:
@@ -13,8 +17,9 @@ def csv_safe(value: str) -> str:
 
     masip stores text as typed; only on export is a leading formula character neutralised by
     prefixing an apostrophe, which spreadsheets show as text and do not evaluate. Leading
-    spaces are looked through, since some spreadsheets ignore them before evaluating.
+    spaces and line breaks are looked through, since some spreadsheets ignore them before
+    evaluating, and full-width formula characters count as the ASCII ones.
     """
-    if value.lstrip(" ").startswith(FORMULA_TRIGGERS):
+    if value.lstrip(LEADING_SPACE).startswith(FORMULA_TRIGGERS + FULL_WIDTH_TRIGGERS):
         return "'" + value
     return value

@@ -635,6 +635,11 @@ def screening_save(
         "screened_by": actor,
     }
     with transaction.atomic():
+        # Decided (or withdrawn) since the page was loaded: the screening is refused, not saved
+        # onto a closed referral. The row lock orders this save against a concurrent decision.
+        current = Referral.unscoped.select_for_update().only("status").get(pk=referral.pk)
+        referral.status = current.status
+        _require_open(referral)
         if expected_version is None:
             try:
                 with transaction.atomic():
