@@ -102,7 +102,8 @@ def _imported(unit: Unit, importer: Client) -> tuple[Referral, Any]:
         page = importer.get(reverse("referrals:mine"))
         assert page.status_code == 200
         words = text(page.content.decode())
-        match = re.search(rf"{re.escape(referral.reference)}(.{{0,400}})", words)
+        # The row: the referral's reference followed by the sender's reference.
+        match = re.search(rf"{re.escape(referral.reference)} NP-77 (.{{0,200}})", words)
         assert match, "the imported referral is not in the importer's referrals"
         return {"page": match.group(1), "whole": words}
 
