@@ -57,6 +57,6 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(locale="en-GB", timezone_id="Europe/London")
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(30_000)  # CI machines are shared and can be slow
     yield context.new_page()
     context.close()
