@@ -11,6 +11,7 @@ urlpatterns = [
     path("referrals/", include("masip.referrals.urls")),
     path("people/", include("masip.people.urls")),
     path("cases/", include("masip.cases.urls")),
+    path("work/", include("masip.work.urls")),
     path("audit/", include("masip.audit.urls")),
     path("api/", include("masip.api.urls")),
 ]

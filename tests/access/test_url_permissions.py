@@ -26,6 +26,7 @@ from masip.access.policy import Action, Capability, Compartment, allows, has_cap
 from masip.accounts.models import Invitation, Role
 from masip.api.permissions import SignedIn
 from masip.referrals.models import ImportJob, ImportStatus, ReferralStatus, ReferralSubject, SubjectRole
+from masip.work.models import Task
 from tests.conftest import verified_client
 from tests.factories import (
     CaseFactory,
@@ -133,6 +134,7 @@ class World:
             invited_by=self.colleague,
             expires_at=timezone.now() + timedelta(days=7),
         )
+        self.task = Task.unscoped.create(case=self.case, title="Call the victim", due_date=timezone.localdate())
         self.api_token_id = self._api_token()
         self._referrals(role)
         # A checked referral import of the unit, uploaded by the user when their role screens
@@ -190,6 +192,7 @@ class World:
             "person_id": self.person.pk,
             "number": 1,  # the first victim or suspect of a draft
             "import_id": self.import_job.pk,
+            "task_id": self.task.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

@@ -685,6 +685,9 @@ def test_accepting_writes_the_decision_people_links_and_case_in_order() -> None:
         ("create", "people.person", ["date_of_birth", "family_name", "given_name", "phone"]),
         ("change", "referrals.referralsubject", ["person"]),
         ("create", "cases.case", ["participants", "reference", "summary", "team"]),
+        # The unit's rules give the new case its first review and its first contact with the victim.
+        ("create", "work.task", ["description", "due_date", "owner", "title"]),
+        ("create", "work.task", ["description", "due_date", "owner", "title"]),
     ]
     assert events[-1].case_id == decided.case_id
 

@@ -189,6 +189,7 @@ def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest |
     which links the referral to the case; subjects not yet linked must be linked first.
     """
     from masip.referrals.models import ReferralSubject
+    from masip.work.services import RuleReason, work_rules_apply
 
     if not principal_for(actor).can(Capability.TRIAGE_REFERRALS, unit_id=referral.unit_id):
         raise PermissionDenied("Your role does not allow accepting this unit's referrals.")
@@ -235,4 +236,5 @@ def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest |
             fields=["reference", "summary", "participants", "team"],
             detail={"referral": referral.reference},
         )
+        work_rules_apply(case=case, reason=RuleReason.CASE_OPENED, actor=actor, request=request)
     return case

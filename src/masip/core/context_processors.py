@@ -38,6 +38,12 @@ class NavItem:
 # masip.access.policy alone; this list only says where each capability leads.
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(
+        "My work",
+        "work:mine",
+        "Your cases, your tasks due and overdue, and alerts on your cases.",
+        (Capability.WORK_CASES,),
+    ),
+    NavEntry(
         "Screening queue",
         "referrals:queue",
         "Screen the unit's referrals, match the people named and record triage decisions.",

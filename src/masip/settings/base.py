@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "masip.people",
     "masip.referrals",
     "masip.cases",
+    "masip.work",
     "masip.api",
 ]
 

@@ -1,0 +1,435 @@
+"""Writes to tasks and the rules that make them. Each is one transaction with its audit row inside.
+
+Who may work on a case's tasks: its case team, and the managers who oversee the unit's caseload.
+Someone reading a case through break-glass may see its tasks but not change them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from masip.access.models import CaseRole, CaseTeamMember
+from masip.access.policy import Action, Capability, Compartment
+from masip.access.principal import principal_for
+from masip.audit.models import AuditAction
+from masip.audit.services import audit_record
+from masip.cases.models import Case, CaseStatus, RiskLevel
+from masip.core.models import StaleEditError, save_versioned
+from masip.work.models import Task, TaskKind, TaskStatus
+from masip.work.rules import RuleSettings, work_rules_for
+
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 5_000
+EDITABLE_FIELDS = ("title", "description", "owner_id", "due_date")
+_FIELD_LABELS = {"title": "Title", "description": "Details", "owner_id": "Owner", "due_date": "Due date"}
+
+
+class RuleReason(models.TextChoices):
+    CASE_OPENED = "case_opened", "Case opened"
+    RISK_CHANGED = "risk_changed", "Risk level changed"
+    REVIEW_DONE = "review_done", "Review done"
+    REVIEW_CANCELLED = "review_cancelled", "Review cancelled"
+    DAILY = "daily", "Daily run"
+
+
+class StaleTaskError(StaleEditError):
+    """A task edit based on an old version: says what is different now."""
+
+    def __init__(self, current: Task, differences: list[str]) -> None:
+        who = current.updated_by or current.closed_by
+        by = f" by {who}" if who else ""
+        now = "; ".join(differences) if differences else "nothing you can see here (only its history)"
+        Exception.__init__(
+            self,
+            f"This task was changed{by} after you opened it, so nothing you entered was saved. "
+            f"It now differs from yours in: {now}. Check the task as it is now and make your change again.",
+        )
+        self.current = current
+        self.differences = differences
+
+
+# --- who may work on tasks -------------------------------------------------------------------
+
+
+def task_may_work_on(*, user: Any, case: Case) -> bool:
+    """The case team and the unit's caseload overseers; not a break-glass reader."""
+    principal = principal_for(user)
+    if principal.can(Capability.OVERSEE_UNIT_CASELOAD, unit_id=case.unit_id):
+        return True
+    return (
+        principal.can(Capability.WORK_CASES, unit_id=case.unit_id)
+        and CaseTeamMember.objects.active().filter(case_id=case.pk, user_id=principal.user_id).exists()
+    )
+
+
+def _require(actor: Any, case: Case, action: Action) -> None:
+    if not task_may_work_on(user=actor, case=case):
+        raise PermissionDenied("Only the case team and the unit's managers can work on this case's tasks.")
+    if not principal_for(actor).may(case.unit_id, Compartment.TEAM, action):
+        raise PermissionDenied("Your role does not allow this on this case's tasks.")
+
+
+def _check_owner(case: Case, owner_id: int | None) -> None:
+    if owner_id is None:
+        return
+    if not CaseTeamMember.objects.active().filter(case_id=case.pk, user_id=owner_id).exists():
+        raise ValidationError({"owner": "Choose someone on the case team as the owner."})
+
+
+def _clean_text(title: str, description: str) -> tuple[str, str]:
+    title, description = title.strip(), description.strip()
+    errors = {}
+    if not title:
+        errors["title"] = "Enter what needs doing."
+    elif len(title) > TITLE_MAX_LENGTH:
+        errors["title"] = f"The title can be at most {TITLE_MAX_LENGTH} characters. Put the rest in the details."
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        errors["description"] = f"The details can be at most {DESCRIPTION_MAX_LENGTH} characters."
+    if errors:
+        raise ValidationError(errors)
+    return title, description
+
+
+# --- tasks by hand ----------------------------------------------------------------------------
+
+
+def task_create(
+    *,
+    actor: Any,
+    case: Case,
+    title: str,
+    due_date: date,
+    owner_id: int | None,
+    description: str = "",
+    request: HttpRequest | None = None,
+) -> Task:
+    """Add a task to `case` by hand, audited as `create`.
+
+    Guarantees: the actor is on the case team or oversees the unit and may create team data
+    (PermissionDenied); the owner, if any, is on the case team and the title is given
+    (ValidationError by field); nothing is written on refusal.
+    """
+    _require(actor, case, Action.CREATE)
+    title, description = _clean_text(title, description)
+    _check_owner(case, owner_id)
+    with transaction.atomic():
+        task = Task.unscoped.create(
+            case=case,
+            title=title,
+            description=description,
+            owner_id=owner_id,
+            due_date=due_date,
+            kind=TaskKind.MANUAL,
+            created_by=actor,
+            updated_by=actor,
+        )
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=task,
+            case_id=case.pk,
+            fields=["title", "description", "owner", "due_date"],
+        )
+    return task
+
+
+def _differences(current: Task, wanted: dict[str, Any]) -> list[str]:
+    shown = []
+    for name, value in wanted.items():
+        if getattr(current, name) != value:
+            now = getattr(current, name)
+            if name == "owner_id":
+                now = current.owner or "nobody"
+            elif name == "due_date":
+                now = f"{now:%-d %B %Y}"
+            elif name == "description":
+                now = "changed"
+            shown.append(f"{_FIELD_LABELS[name]} ({now})" if name != "description" else "Details")
+    if current.status != TaskStatus.OPEN:
+        shown.insert(0, f"Status ({current.get_status_display().lower()})")
+    return shown
+
+
+def _stale(task: Task, wanted: dict[str, Any]) -> StaleTaskError:
+    current = Task.unscoped.select_related("owner", "updated_by", "closed_by").get(pk=task.pk)
+    return StaleTaskError(current, _differences(current, wanted))
+
+
+def task_update(
+    *,
+    actor: Any,
+    task: Task,
+    expected_version: int,
+    title: str,
+    due_date: date,
+    owner_id: int | None,
+    description: str = "",
+    request: HttpRequest | None = None,
+) -> Task:
+    """Change an open task's title, details, owner or due date, audited as `change` (names of the
+    fields changed only).
+
+    Guarantees: as task_create for who and what; a task no longer open is refused
+    (ValidationError); a stale `expected_version` raises StaleTaskError naming what differs now,
+    and nothing is written.
+    """
+    case = task.case
+    _require(actor, case, Action.CHANGE)
+    title, description = _clean_text(title, description)
+    wanted = {"title": title, "description": description, "owner_id": owner_id, "due_date": due_date}
+    if task.version != expected_version:
+        raise _stale(task, wanted)
+    if task.status != TaskStatus.OPEN:
+        raise ValidationError(f"This task is {task.get_status_display().lower()}; it can no longer be changed.")
+    _check_owner(case, owner_id)
+    changed = [name for name, value in wanted.items() if getattr(task, name) != value]
+    with transaction.atomic():
+        for name, value in wanted.items():
+            setattr(task, name, value)
+        task.updated_by = actor
+        try:
+            save_versioned(task, expected_version=expected_version, fields=[*EDITABLE_FIELDS, "updated_by"])
+        except StaleEditError:
+            raise _stale(task, wanted) from None
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=task,
+            case_id=case.pk,
+            fields=[n.removesuffix("_id") for n in changed],
+            detail={"version": task.version},
+        )
+    return task
+
+
+def _close(*, actor: Any, task: Task, expected_version: int, status: TaskStatus, request: HttpRequest | None) -> Task:
+    case = task.case
+    _require(actor, case, Action.CHANGE)
+    if task.version != expected_version:
+        raise _stale(task, {})
+    if task.status != TaskStatus.OPEN:
+        raise ValidationError(f"This task is already {task.get_status_display().lower()}. Nothing was changed.")
+    with transaction.atomic():
+        task.status = status
+        task.closed_by = task.updated_by = actor
+        task.closed_at = timezone.now()
+        try:
+            save_versioned(
+                task, expected_version=expected_version, fields=["status", "closed_by", "closed_at", "updated_by"]
+            )
+        except StaleEditError:
+            raise _stale(task, {}) from None
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=task,
+            case_id=case.pk,
+            fields=["status", "closed_by", "closed_at"],
+            detail={"status": str(status), "version": task.version},
+        )
+        if task.kind == TaskKind.REVIEW:
+            reason = RuleReason.REVIEW_DONE if status == TaskStatus.DONE else RuleReason.REVIEW_CANCELLED
+            work_rules_apply(case=case, reason=reason, actor=actor, request=request)
+    return task
+
+
+def task_complete(*, actor: Any, task: Task, expected_version: int, request: HttpRequest | None = None) -> Task:
+    """Mark an open task done (who and when recorded), audited as `change`.
+
+    Guarantees: as task_update for who, staleness and state; completing a review creates the
+    case's next review, from today, in the same transaction.
+    """
+    return _close(actor=actor, task=task, expected_version=expected_version, status=TaskStatus.DONE, request=request)
+
+
+def task_cancel(*, actor: Any, task: Task, expected_version: int, request: HttpRequest | None = None) -> Task:
+    """Cancel an open task (who and when recorded), audited as `change`.
+
+    Guarantees: as task_complete. A case always has its next review: cancelling the open one
+    starts a new review period from today.
+    """
+    return _close(
+        actor=actor, task=task, expected_version=expected_version, status=TaskStatus.CANCELLED, request=request
+    )
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+# Whom a rule-made task goes to, by their role on the case; else the longest-serving member.
+_REVIEW_OWNERS = (CaseRole.LEAD_INVESTIGATOR, CaseRole.LEAD_CLINICIAN, CaseRole.UNIT_MANAGER)
+_FIRST_CONTACT_OWNERS = (CaseRole.ADVOCATE, CaseRole.OUTREACH_WORKER)
+
+
+def _owner_for(team: list[CaseTeamMember], preferred: tuple[CaseRole, ...]) -> int | None:
+    for role in preferred:
+        for member in team:
+            if member.role_on_case == role:
+                return member.user_id
+    return team[0].user_id if team else None
+
+
+@dataclass
+class RulesOutcome:
+    created: list[Task] = field(default_factory=list)
+    recomputed: list[Task] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.recomputed)
+
+
+def _review_rule(risk_level: str) -> str:
+    return f"review:{risk_level}"
+
+
+def _review_title(risk_level: str) -> str:
+    return f"Review the case ({RiskLevel(risk_level).label.lower()} risk)"
+
+
+def work_rules_apply(*, case: Case, reason: str, actor: Any = None, request: HttpRequest | None = None) -> RulesOutcome:
+    """Bring the case's rule-made tasks in line with its unit's rules. Idempotent.
+
+    Guarantees, for a case that is not closed: exactly one open review task, due at the end of
+    the review period its current risk level sets (a period starts when the previous review is
+    done or cancelled, or the case opens); when the risk level differs from the one the open
+    review was made for, its due date is recomputed from the start of its period (never before
+    today); on case opening, one first-contact task due the set number of working days after
+    acceptance. Every task made or moved is audited with the rule and the reason, in the
+    caller's transaction. Runs without a person (`actor=None`) for the daily run.
+    """
+    outcome = RulesOutcome()
+    with transaction.atomic():
+        # Serialises two runs on the same case (a completion and the daily run, say).
+        case = Case.unscoped.select_for_update().select_related("unit").get(pk=case.pk)
+        if case.status == CaseStatus.CLOSED:
+            return outcome
+        rules = work_rules_for(unit_id=case.unit_id)
+        team = list(CaseTeamMember.objects.active().filter(case_id=case.pk).order_by("since", "pk"))
+        today = timezone.localdate()
+        _apply_review(case, rules, team, today, reason, actor, request, outcome)
+        if reason == RuleReason.CASE_OPENED:
+            _apply_first_contact(case, rules, team, reason, actor, request, outcome)
+        outcome.created.extend(
+            work_rules_order_expiry_reminders(case=case, actor=actor, reason=reason, request=request)
+        )
+    return outcome
+
+
+def _audit_rule(task: Task, case: Case, *, created: bool, reason: str, actor: Any, request: HttpRequest | None) -> None:
+    audit_record(
+        action=AuditAction.CREATE if created else AuditAction.CHANGE,
+        actor=actor,
+        request=request,
+        unit=case.unit,
+        obj=task,
+        case_id=case.pk,
+        fields=["title", "description", "owner", "due_date"] if created else ["due_date", "rule", "title"],
+        detail={"rule": task.rule, "reason": str(reason), "due_date": task.due_date.isoformat()},
+    )
+
+
+def _apply_review(
+    case: Case,
+    rules: RuleSettings,
+    team: list[CaseTeamMember],
+    today: date,
+    reason: str,
+    actor: Any,
+    request: HttpRequest | None,
+    outcome: RulesOutcome,
+) -> None:
+    level = case.risk_level
+    open_review = Task.unscoped.filter(case=case, kind=TaskKind.REVIEW, status=TaskStatus.OPEN).first()
+    if open_review is None:
+        task = Task.unscoped.create(
+            case=case,
+            title=_review_title(level),
+            description=f"Made by the unit's review rule: {RiskLevel(level).label.lower()} risk.",
+            owner_id=_owner_for(team, _REVIEW_OWNERS),
+            due_date=rules.review_due(level, today),
+            kind=TaskKind.REVIEW,
+            rule=_review_rule(level),
+            period_start=today,
+            created_by=actor,
+            updated_by=actor,
+        )
+        _audit_rule(task, case, created=True, reason=reason, actor=actor, request=request)
+        outcome.created.append(task)
+    elif open_review.rule != _review_rule(level):
+        start = open_review.period_start or timezone.localdate(open_review.created_at)
+        open_review.due_date = max(rules.review_due(level, start), today)
+        open_review.rule = _review_rule(level)
+        open_review.title = _review_title(level)
+        open_review.updated_by = actor
+        # The rules hold the case lock; a person's edit in between makes this fail loudly.
+        save_versioned(
+            open_review, expected_version=open_review.version, fields=["due_date", "rule", "title", "updated_by"]
+        )
+        _audit_rule(open_review, case, created=False, reason=reason, actor=actor, request=request)
+        outcome.recomputed.append(open_review)
+
+
+def _apply_first_contact(
+    case: Case,
+    rules: RuleSettings,
+    team: list[CaseTeamMember],
+    reason: str,
+    actor: Any,
+    request: HttpRequest | None,
+    outcome: RulesOutcome,
+) -> None:
+    if Task.unscoped.filter(case=case, kind=TaskKind.FIRST_CONTACT).exists():
+        return
+    accepted = timezone.localdate(case.opened_at)
+    task = Task.unscoped.create(
+        case=case,
+        title="Make first contact with the victim",
+        description=(
+            f"Made by the unit's first-contact rule: within {rules.first_contact_working_days} "
+            "working days of the referral being accepted."
+        ),
+        owner_id=_owner_for(team, _FIRST_CONTACT_OWNERS),
+        due_date=rules.first_contact_due(accepted),
+        kind=TaskKind.FIRST_CONTACT,
+        rule="first_contact",
+        created_by=actor,
+        updated_by=actor,
+    )
+    _audit_rule(task, case, created=True, reason=reason, actor=actor, request=request)
+    outcome.created.append(task)
+
+
+def work_rules_order_expiry_reminders(
+    *, case: Case, actor: Any, reason: str, request: HttpRequest | None = None
+) -> list[Task]:
+    """HOOK for order-expiry reminders (TaskKind.ORDER_EXPIRY, rule `order_expiry:<order id>`).
+
+    masip has no orders model yet (legal actions and orders belong to `interventions`). When it
+    arrives, this makes one open reminder per active order a set number of working days before
+    its expiry, idempotently, like the review rule. Until then it makes nothing.
+    """
+    return []
+
+
+def work_rules_apply_all(*, reason: str = RuleReason.DAILY) -> tuple[int, int, int]:
+    """Run the rules over every case that is not closed: (cases, tasks created, tasks recomputed)."""
+    cases = created = recomputed = 0
+    for case in Case.unscoped.exclude(status=CaseStatus.CLOSED).order_by("pk").iterator():
+        outcome = work_rules_apply(case=case, reason=reason)
+        cases += 1
+        created += len(outcome.created)
+        recomputed += len(outcome.recomputed)
+    return cases, created, recomputed

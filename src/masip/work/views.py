@@ -1,0 +1,222 @@
+"""My work, the unit's caseloads, task pages and the unit's task rules. Thin: reads come from
+work.selectors, writes go through work.services and work.rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from masip.access.decorators import case_permission, requires_capability
+from masip.access.lookup import NOT_FOUND_MESSAGE
+from masip.access.policy import Action, Capability, Compartment
+from masip.access.principal import principal_for
+from masip.accounts.models import Unit
+from masip.cases.models import Case
+from masip.work import selectors, services
+from masip.work.forms import TaskForm, VersionForm, WorkRulesForm
+from masip.work.models import Task, WorkRules
+from masip.work.rules import work_rules_for, work_rules_set, work_rules_units
+
+
+@requires_capability(Capability.WORK_CASES)
+def my_work(request: HttpRequest) -> HttpResponse:
+    work = selectors.my_work_for(user=request.user, request=request)
+    oversees = principal_for(request.user).can(Capability.OVERSEE_UNIT_CASELOAD)
+    return render(request, "work/my_work.html", {"work": work, "oversees": oversees})
+
+
+@requires_capability(Capability.OVERSEE_UNIT_CASELOAD)
+def caseloads(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "work/caseloads.html", {"units": selectors.caseloads_for(user=request.user, request=request)}
+    )
+
+
+# --- tasks ----------------------------------------------------------------------------------
+
+
+def _case_tasks_url(case: Case) -> str:
+    return reverse("cases:detail", kwargs={"case_id": case.pk}) + "#tasks"
+
+
+def _require_task_worker(request: HttpRequest, case: Case) -> None:
+    if not services.task_may_work_on(user=request.user, case=case):
+        raise PermissionDenied("Only the case team and the unit's managers can work on this case's tasks.")
+
+
+def _form_errors(form: Form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for name, problems in error.message_dict.items():
+            form.add_error(name if name in form.fields else None, problems)
+    else:
+        form.add_error(None, error)
+
+
+@case_permission(Compartment.TEAM, Action.CREATE)
+@require_http_methods(["GET", "POST"])
+def task_add(request: HttpRequest, case: Case) -> HttpResponse:
+    _require_task_worker(request, case)
+    owners = selectors.task_owner_choices(case=case)
+    if request.method == "POST":
+        form = TaskForm(request.POST, owners=owners)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                task = services.task_create(
+                    actor=request.user,
+                    case=case,
+                    title=data["title"],
+                    description=data["description"],
+                    owner_id=data["owner"],
+                    due_date=data["due_date"],
+                    request=request,
+                )
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, f"Task “{task.title}” added, due {task.due_date:%-d %B %Y}.")
+                return redirect(_case_tasks_url(case))
+    else:
+        default_owner = request.user.pk if any(uid == request.user.pk for uid, _ in owners) else ""
+        form = TaskForm(owners=owners, initial={"owner": default_owner})
+    return render(request, "work/task_form.html", {"case": case, "form": form, "task": None})
+
+
+def _task(request: HttpRequest, case: Case, task_id: Any) -> Task:
+    return selectors.task_get_for(user=request.user, case=case, task_id=task_id, request=request)
+
+
+@case_permission(Compartment.TEAM, Action.VIEW)
+def task_detail(request: HttpRequest, case: Case, task_id: str) -> HttpResponse:
+    task = _task(request, case, task_id)
+    may_change = services.task_may_work_on(user=request.user, case=case)
+    return render(
+        request,
+        "work/task_detail.html",
+        {"case": case, "task": task, "may_change": may_change, "form": VersionForm(initial={"version": task.version})},
+    )
+
+
+@case_permission(Compartment.TEAM, Action.CHANGE)
+@require_http_methods(["GET", "POST"])
+def task_edit(request: HttpRequest, case: Case, task_id: str) -> HttpResponse:
+    _require_task_worker(request, case)
+    task = _task(request, case, task_id)
+    owners = selectors.task_owner_choices(case=case)
+    if not task.is_open:
+        messages.info(request, f"This task is {task.get_status_display().lower()}; it can no longer be changed.")
+        return redirect("work:task_detail", case_id=case.pk, task_id=task.pk)
+    if request.method == "POST":
+        form = TaskForm(request.POST, owners=owners)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.task_update(
+                    actor=request.user,
+                    task=task,
+                    expected_version=data["version"] or 0,
+                    title=data["title"],
+                    description=data["description"],
+                    owner_id=data["owner"],
+                    due_date=data["due_date"],
+                    request=request,
+                )
+            except services.StaleTaskError as stale:
+                form.add_error(None, str(stale))
+                task = stale.current
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(request, f"Task “{task.title}” saved.")
+                return redirect(_case_tasks_url(case))
+    else:
+        form = TaskForm(
+            owners=owners,
+            initial={
+                "title": task.title,
+                "description": task.description,
+                "owner": task.owner_id or "",
+                "due_date": task.due_date,
+                "version": task.version,
+            },
+        )
+    return render(request, "work/task_form.html", {"case": case, "form": form, "task": task})
+
+
+def _close(request: HttpRequest, case: Case, task_id: str, *, complete: bool) -> HttpResponse:
+    _require_task_worker(request, case)
+    task = _task(request, case, task_id)
+    form = VersionForm(request.POST or None, initial={"version": task.version})
+    if request.method == "POST" and form.is_valid():
+        close = services.task_complete if complete else services.task_cancel
+        try:
+            close(actor=request.user, task=task, expected_version=form.cleaned_data["version"], request=request)
+        except services.StaleTaskError as stale:
+            form.add_error(None, str(stale))
+            task = stale.current
+        except ValidationError as error:
+            messages.info(request, " ".join(error.messages))
+            return redirect("work:task_detail", case_id=case.pk, task_id=task.pk)
+        else:
+            done = "marked as done" if complete else "cancelled"
+            note = " The next review has been set by the case's risk level." if task.kind == "review" else ""
+            messages.success(request, f"Task “{task.title}” {done}.{note}")
+            return redirect(_case_tasks_url(case))
+    return render(request, "work/task_close.html", {"case": case, "task": task, "form": form, "complete": complete})
+
+
+@case_permission(Compartment.TEAM, Action.CHANGE)
+@require_http_methods(["GET", "POST"])
+def task_complete(request: HttpRequest, case: Case, task_id: str) -> HttpResponse:
+    return _close(request, case, task_id, complete=True)
+
+
+@case_permission(Compartment.TEAM, Action.CHANGE)
+@require_http_methods(["GET", "POST"])
+def task_cancel(request: HttpRequest, case: Case, task_id: str) -> HttpResponse:
+    return _close(request, case, task_id, complete=False)
+
+
+# --- the unit's rules -----------------------------------------------------------------------
+
+
+def _chosen_unit(request: HttpRequest, units: list[Unit]) -> Unit:
+    wanted = request.POST.get("unit") or request.GET.get("unit")
+    if not wanted:
+        return units[0]
+    for unit in units:
+        if str(unit.pk) == wanted:
+            return unit
+    raise Http404(NOT_FOUND_MESSAGE)
+
+
+@requires_capability(Capability.OVERSEE_UNIT_CASELOAD)
+@require_http_methods(["GET", "POST"])
+def work_rules(request: HttpRequest) -> HttpResponse:
+    units = work_rules_units(user=request.user)
+    unit = _chosen_unit(request, units)
+    current = work_rules_for(unit_id=unit.pk)
+    if request.method == "POST":
+        form = WorkRulesForm(request.POST)
+        if form.is_valid():
+            try:
+                work_rules_set(actor=request.user, unit=unit, request=request, **form.cleaned_data)
+            except ValidationError as error:
+                _form_errors(form, error)
+            else:
+                messages.success(
+                    request,
+                    f"Task rules saved for {unit.name}. New reviews and first contacts follow them; an open review "
+                    "keeps its due date until it is done or its case's risk level changes.",
+                )
+                return redirect(f"{reverse('work:rules')}?unit={unit.pk}")
+    else:
+        form = WorkRulesForm(initial={name: getattr(current, name) for name in WorkRules.DEFAULTS})
+    return render(request, "work/rules.html", {"form": form, "unit": unit, "units": units, "current": current})
