@@ -115,6 +115,13 @@ class World:
         for compartment in Compartment:
             if compartment != Compartment.VICTIM_CONTACT:
                 CaseNoteFactory(case=self.case, compartment=compartment)
+        # The user's own entry: a health note when their role writes clinical notes (so it can
+        # be released), a team note otherwise.
+        self.own_note = CaseNoteFactory(
+            case=self.case,
+            created_by=self.user,
+            compartment=Compartment.HEALTH if allows(role, Compartment.HEALTH, Action.CREATE) else Compartment.TEAM,
+        )
         self.colleague = member(Role.OUTREACH_WORKER, unit=self.unit)
         self.grant = BreakGlassGrant.objects.create(
             case=self.case,
@@ -193,6 +200,7 @@ class World:
             "number": 1,  # the first victim or suspect of a draft
             "import_id": self.import_job.pk,
             "task_id": self.task.pk,
+            "note_id": self.own_note.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

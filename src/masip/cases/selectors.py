@@ -22,7 +22,8 @@ from masip.access.principal import principal_for
 from masip.accounts.models import Role, Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.cases.models import Case, CaseNote, CaseParticipant
+from masip.cases.models import Case, CaseNote, CaseNoteRevision, CaseParticipant
+from masip.cases.services import case_note_may_edit
 from masip.people.models import Person
 
 # The order compartments are shown in on a case page: the shared team notes first.
@@ -136,8 +137,17 @@ def case_is_open_to(*, user: Any, case: Case) -> bool:
 
 
 def case_notes_for(*, user: Any, case: Case) -> QuerySet[CaseNote]:
-    """The case's notes in compartments the user may view."""
-    return CaseNote.objects.visible_to(user, Action.VIEW).filter(case=case).select_related("created_by")
+    """The case's notes and contact records in compartments the user may view.
+
+    A contact record names the person it was with, never their contact details: those columns
+    are not even loaded, whoever is reading (the People section is where entitled roles see them).
+    """
+    return (
+        CaseNote.objects.visible_to(user, Action.VIEW)
+        .filter(case=case)
+        .select_related("created_by", "updated_by", "contact_by", "contact_with__person")
+        .defer(*(f"contact_with__person__{name}" for name in Person.CONTACT_FIELDS))
+    )
 
 
 @dataclass(frozen=True)
@@ -148,8 +158,15 @@ class NoteGroup:
 
 def case_notes_grouped_for(*, user: Any, case: Case) -> list[NoteGroup]:
     """The notes the user may view, grouped by compartment in a fixed order; empty groups left out."""
+    principal = principal_for(user)
+    may_release = principal.may(case.unit_id, Compartment.HEALTH, Action.CREATE)
     by_compartment: dict[str, list[CaseNote]] = {}
     for note in case_notes_for(user=user, case=case):
+        note.case = case  # the case is already loaded: editing rights need its unit, not a query per note
+        note.may_edit = case_note_may_edit(actor=user, note=note)  # type: ignore[attr-defined]
+        note.may_release = (  # type: ignore[attr-defined]
+            may_release and note.compartment == Compartment.HEALTH and not note.is_released_summary
+        )
         by_compartment.setdefault(note.compartment, []).append(note)
     return [NoteGroup(c, by_compartment[c.value]) for c in COMPARTMENT_ORDER if c.value in by_compartment]
 
@@ -239,3 +256,59 @@ def break_glass_review_list_audit(
             object_type=BreakGlassGrant._meta.label_lower,
             detail={"listed": listed},
         )
+
+
+def case_note_get_for(*, user: Any, case: Case, note_id: Any, request: HttpRequest | None = None) -> CaseNote:
+    """One note or contact record of `case` in a compartment the user may view; a note of
+    another case or unit, a missing or a malformed id is the same audited 404."""
+    notes = (
+        CaseNote.objects.visible_to(user, Action.VIEW)
+        .filter(case=case)
+        .select_related("created_by", "updated_by", "contact_by", "contact_with__person")
+        .defer(*(f"contact_with__person__{name}" for name in Person.CONTACT_FIELDS))
+    )
+    note = get_visible_or_404(notes, note_id, user=user, request=request)
+    note.case = case
+    return note
+
+
+def case_note_revisions_for(*, user: Any, note: CaseNote, request: HttpRequest | None = None) -> list[CaseNoteRevision]:
+    """The earlier versions of a note the user may read, newest first; reading them is audited."""
+    revisions = list(
+        CaseNoteRevision.objects.visible_to(user, Action.VIEW)
+        .filter(note=note)
+        .select_related("created_by", "replaced_by", "contact_by", "contact_with__person")
+        .defer(*(f"contact_with__person__{name}" for name in Person.CONTACT_FIELDS))
+    )
+    if revisions:
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=user,
+            request=request,
+            unit=note.case.unit,
+            obj=note,
+            case_id=note.case.pk,
+            fields=["revisions"],
+            detail={"versions": [revision.version for revision in revisions]},
+        )
+    return revisions
+
+
+def case_team_choices_for(*, case: Case, actor: Any) -> list[Any]:
+    """Who can be named as having made a contact: the current case team, and the actor."""
+    users = [member.user for member in case_team_for(case=case)]
+    if all(user.pk != actor.pk for user in users):
+        users.insert(0, actor)
+    return users
+
+
+def case_participants_named_for(*, user: Any, case: Case) -> list[CaseParticipant]:
+    """The people on the case by name and role only (contact details not loaded), for choosing
+    whom a contact was with."""
+    return list(
+        CaseParticipant.objects.visible_to(user)
+        .filter(case=case)
+        .select_related("person")
+        .defer(*(f"person__{name}" for name in Person.CONTACT_FIELDS))
+        .order_by("role", "person__family_name", "person__given_name")
+    )
