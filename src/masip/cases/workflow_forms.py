@@ -237,13 +237,12 @@ NEW_CASE = "new"
 class ReferralAttachForm(forms.Form):
     """At triage, when a person the referral names is on an open case: attach to it, or open a new case."""
 
+    # Left blank, an accepted referral opens a new case as it always has; attaching is a choice.
     outcome = forms.ChoiceField(
         label="If you accept this referral",
         widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose whether to attach this referral to the open case or to open a new case.",
-            "invalid_choice": "Choose one of the cases offered, or a new case.",
-        },
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the cases offered, or a new case."},
     )
     confirm = forms.BooleanField(
         label="I have checked that this referral is about the same stalking as the case I chose",
@@ -259,6 +258,8 @@ class ReferralAttachForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("outcome") not in (None, NEW_CASE) and not data.get("confirm"):
+        if not data.get("outcome"):
+            data["outcome"] = NEW_CASE
+        if data["outcome"] != NEW_CASE and not data.get("confirm"):
             self.add_error("confirm", "Confirm that this referral is about the same stalking before attaching it.")
         return data
