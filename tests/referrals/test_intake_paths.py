@@ -102,7 +102,7 @@ def _imported(unit: Unit, importer: Client) -> tuple[Referral, Any]:
         page = importer.get(reverse("referrals:mine"))
         assert page.status_code == 200
         words = text(page.content.decode())
-        match = re.search(rf"{re.escape(referral.reference)}(.{{0,400}})", words)
+        match = re.search(rf"{re.escape(referral.reference)}(.{{0,600}})", words)
         assert match, "the imported referral is not in the importer's referrals"
         return {"page": match.group(1), "whole": words}
 
