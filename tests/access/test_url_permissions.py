@@ -21,10 +21,11 @@ from django.utils import timezone
 from rest_framework.permissions import AllowAny
 
 from masip.access.decorators import ViewPermission
-from masip.access.models import BreakGlassGrant
+from masip.access.models import BreakGlassGrant, CaseRole
 from masip.access.policy import Action, Capability, Compartment, allows, has_capability
 from masip.accounts.models import Invitation, Role
 from masip.api.permissions import SignedIn
+from masip.cases.models import ParallelProcess, ProcessKind
 from masip.referrals.models import ImportJob, ImportStatus, ReferralStatus, ReferralSubject, SubjectRole
 from masip.work.models import Task
 from tests.conftest import verified_client
@@ -123,6 +124,10 @@ class World:
             compartment=Compartment.HEALTH if allows(role, Compartment.HEALTH, Action.CREATE) else Compartment.TEAM,
         )
         self.colleague = member(Role.OUTREACH_WORKER, unit=self.unit)
+        self.team_member = TeamMemberFactory(case=self.case, user=self.colleague, role_on_case=CaseRole.OUTREACH_WORKER)
+        self.process = ParallelProcess.unscoped.create(
+            case=self.case, kind=ProcessKind.MARAC, lead_agency="Local MARAC", started_on=timezone.localdate()
+        )
         self.grant = BreakGlassGrant.objects.create(
             case=self.case,
             user=self.colleague,
@@ -201,6 +206,9 @@ class World:
             "import_id": self.import_job.pk,
             "task_id": self.task.pk,
             "note_id": self.own_note.pk,
+            "member_id": self.team_member.pk,
+            "participant_id": self.participant.pk,
+            "process_id": self.process.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

@@ -27,6 +27,16 @@ class RiskLevel(models.TextChoices):
     HIGH = "high", "High"
 
 
+class ClosureReason(models.TextChoices):
+    RISK_REDUCED = "risk_reduced", "Risk reduced: the stalking has stopped"
+    VICTIM_DECLINED = "victim_declined", "Victim no longer wants the unit's support"
+    TRANSFERRED = "transferred", "Transferred to another unit or agency"
+    PERPETRATOR_CUSTODY = "perpetrator_custody", "Perpetrator in long-term custody"
+    NO_CONTACT = "no_contact", "Victim could not be contacted"
+    NOT_STALKING = "not_stalking", "Not stalking after further enquiry"
+    OTHER = "other", "Other reason"
+
+
 def case_reference(unit_code: str, year: int, number: int) -> str:
     """A case's reference as staff quote it: `<UNIT CODE>-<year>-<nnnn>`, numbered per year."""
     return f"{unit_code.upper()}-{year}-{number:04d}"
@@ -41,6 +51,12 @@ class Case(CaseDataModel):
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     summary = EncryptedTextField(blank=True, help_text="Case-team summary (compartment: team).")
+    # The latest closure, kept while the case is closed (every closure stays in the status history).
+    closure_reason = models.CharField(max_length=24, choices=ClosureReason.choices, blank=True)
+    closure_details = EncryptedTextField(blank=True)
+    risk_at_closure = models.CharField(max_length=16, choices=RiskLevel.choices, blank=True)
+    # A re-referral within REPEAT_WINDOW of the closure of a case about the same victim or perpetrator.
+    repeat_of = models.ForeignKey("self", on_delete=models.PROTECT, related_name="repeats", null=True, blank=True)
 
     unscoped = CaseScopedQuerySet.as_manager()
     objects = VisibleOnly()
@@ -54,24 +70,124 @@ class Case(CaseDataModel):
         return self.reference
 
 
-class ParticipantRole(models.TextChoices):
-    VICTIM = "victim", "Victim"
-    PERPETRATOR = "perpetrator", "Perpetrator"
-    SUSPECT = "suspect", "Suspect (not charged)"
-    OTHER = "other", "Other person"
+class CaseStatusChange(CaseDataModel):
+    """One move of a case's status, by `created_by` at `created_at`; never changed afterwards."""
 
-
-class CaseParticipant(CaseDataModel):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
-    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="case_links")
-    role = models.CharField(max_length=16, choices=ParticipantRole.choices)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=16, choices=CaseStatus.choices)
+    to_status = models.CharField(max_length=16, choices=CaseStatus.choices)
+    reason = EncryptedTextField(blank=True)
+    closure_reason = models.CharField(max_length=24, choices=ClosureReason.choices, blank=True)
+    risk_at_closure = models.CharField(max_length=16, choices=RiskLevel.choices, blank=True)
+    # The case's version once this change was written: a stale edit names the changes it missed.
+    case_version = models.PositiveIntegerField()
 
     unscoped = CaseScopedQuerySet.as_manager()
     objects = VisibleOnly()
     access_case_path = "case"
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["case", "person", "role"], name="participant_unique")]
+        ordering = ["-created_at"]
+
+
+class ParticipantRole(models.TextChoices):
+    VICTIM = "victim", "Victim"
+    PERPETRATOR = "perpetrator", "Perpetrator"
+    SUSPECT = "suspect", "Suspect (not charged)"
+    WITNESS = "witness", "Witness"
+    FAMILY = "family", "Family member"
+    NEW_PARTNER = "new_partner", "New partner"
+    OTHER = "other", "Other person"
+
+
+# The roles whose people make a later referral a further referral or a repeat.
+PRINCIPAL_ROLES = (ParticipantRole.VICTIM, ParticipantRole.PERPETRATOR, ParticipantRole.SUSPECT)
+
+
+class CaseParticipant(CaseDataModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participants")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="case_links")
+    role = models.CharField(max_length=16, choices=ParticipantRole.choices)
+    relationship = models.CharField(
+        max_length=200, blank=True, help_text="Their part in this case in a few words, e.g. “victim's sister”."
+    )
+    # A participation ends (the person is no longer involved); the row is kept.
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+
+    unscoped = CaseScopedQuerySet.as_manager()
+    objects = VisibleOnly()
+    access_case_path = "case"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "person", "role"],
+                condition=models.Q(ended_at__isnull=True),
+                name="participant_unique_current",
+            )
+        ]
+
+
+class ProcessKind(models.TextChoices):
+    MARAC = "marac", "MARAC"
+    MAPPA = "mappa", "MAPPA"
+    SPO = "spo", "Stalking Protection Order"
+    OTHER_UNIT = "other_unit", "Another unit or agency involved"
+
+
+class MappaCategory(models.TextChoices):
+    ONE = "1", "Category 1: registered sexual offender"
+    TWO = "2", "Category 2: violent offender"
+    THREE = "3", "Category 3: other dangerous offender"
+
+
+class MappaLevel(models.TextChoices):
+    ONE = "1", "Level 1: ordinary agency management"
+    TWO = "2", "Level 2: multi-agency meetings"
+    THREE = "3", "Level 3: senior multi-agency management"
+
+
+class SpoStage(models.TextChoices):
+    INTERIM_APPLIED = "interim_applied", "Interim order applied for"
+    INTERIM_GRANTED = "interim_granted", "Interim order granted"
+    FULL_APPLIED = "full_applied", "Full order applied for"
+    FULL_GRANTED = "full_granted", "Full order granted"
+    REFUSED = "refused", "Refused"
+
+
+class ParallelProcess(CaseDataModel):
+    """A process run beside the case (MARAC, MAPPA, an SPO, another unit), with its lead agency."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="processes")
+    kind = models.CharField(max_length=16, choices=ProcessKind.choices)
+    lead_agency = models.CharField(max_length=200)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+    marac_heard_on = models.DateField(null=True, blank=True)
+    mappa_category = models.CharField(max_length=1, choices=MappaCategory.choices, blank=True)
+    mappa_level = models.CharField(max_length=1, choices=MappaLevel.choices, blank=True)
+    spo_stage = models.CharField(max_length=16, choices=SpoStage.choices, blank=True)
+    other_unit = models.CharField(max_length=200, blank=True)
+
+    unscoped = CaseScopedQuerySet.as_manager()
+    objects = VisibleOnly()
+    access_case_path = "case"
+
+    class Meta:
+        ordering = ["started_on", "created_at"]
+
+    @property
+    def summary(self) -> str:
+        """The process's particulars in one line, as the case page shows them."""
+        if self.kind == ProcessKind.MARAC:
+            heard = self.marac_heard_on
+            return f"Heard {heard.day} {heard:%B %Y}" if heard else "Not yet heard"
+        if self.kind == ProcessKind.MAPPA:
+            return f"{self.get_mappa_category_display()}; {self.get_mappa_level_display()}"
+        if self.kind == ProcessKind.SPO:
+            return str(self.get_spo_stage_display())
+        return self.other_unit
 
 
 class NoteKind(models.TextChoices):

@@ -19,11 +19,20 @@ from masip.access.lookup import NOT_FOUND_MESSAGE, get_visible_or_404
 from masip.access.models import BreakGlassGrant, CaseTeamMember
 from masip.access.policy import Action, Capability, Compartment, allows
 from masip.access.principal import principal_for
-from masip.accounts.models import Role, Unit
+from masip.accounts.models import Agency, Membership, Role, Unit, User
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.cases.models import Case, CaseNote, CaseNoteRevision, CaseParticipant
-from masip.cases.services import case_note_may_edit
+from masip.cases.models import (
+    PRINCIPAL_ROLES,
+    Case,
+    CaseNote,
+    CaseNoteRevision,
+    CaseParticipant,
+    CaseStatusChange,
+    ParallelProcess,
+)
+from masip.cases.services import UNIT_ROLES_FOR_CASE_ROLE, case_note_may_edit, open_cases_for, repeat_case_for
+from masip.people.matching import Candidate
 from masip.people.models import Person
 
 # The order compartments are shown in on a case page: the shared team notes first.
@@ -311,4 +320,186 @@ def case_participants_named_for(*, user: Any, case: Case) -> list[CaseParticipan
         .select_related("person")
         .defer(*(f"person__{name}" for name in Person.CONTACT_FIELDS))
         .order_by("role", "person__family_name", "person__given_name")
+    )
+
+
+# Status workflow, team, participants and parallel processes --------------------------------
+
+
+def case_status_history_for(*, case: Case) -> list[CaseStatusChange]:
+    """Every status change of a case the caller may see, newest first."""
+    return list(CaseStatusChange.unscoped.filter(case=case).select_related("created_by").order_by("-created_at"))
+
+
+def case_team_history_for(*, case: Case) -> list[CaseTeamMember]:
+    """Everyone who has been on the case's team, current members first, with the dates they left."""
+    members = CaseTeamMember.objects.filter(case=case).select_related("user", "granted_by")
+    return sorted(members, key=lambda m: (m.until is not None, m.since))
+
+
+def case_processes_for(*, case: Case) -> list[ParallelProcess]:
+    """The processes run beside a case the caller may see, current ones first."""
+    return sorted(ParallelProcess.unscoped.filter(case=case), key=lambda p: (p.ended_on is not None, p.started_on))
+
+
+def case_for_allocation(*, user: Any, case_id: Any, request: HttpRequest | None = None) -> Case:
+    """A case of a unit whose teams the user allocates, its reading audited; else the audited 404."""
+    units = principal_for(user).units_with(Capability.ALLOCATE_CASES)
+    case = get_visible_or_404(
+        Case.unscoped.filter(unit_id__in=units).select_related("unit", "lead_agency"),
+        case_id,
+        user=user,
+        request=request,
+    )
+    audit_record(action=AuditAction.VIEW, actor=user, request=request, unit=case.unit, obj=case, case_id=case.pk)
+    return case
+
+
+def team_member_for(*, user: Any, case: Case, member_id: Any, request: HttpRequest | None = None) -> CaseTeamMember:
+    """One team membership of `case` (already allowed to the user), else the audited 404."""
+    members = CaseTeamMember.objects.filter(case=case).select_related("user", "case", "case__unit")
+    return get_visible_or_404(members, member_id, user=user, request=request)
+
+
+@dataclass(frozen=True)
+class Allocatable:
+    user: User
+    roles: list[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.user} ({', '.join(self.roles)})"
+
+
+def allocatable_members(*, case: Case) -> list[Allocatable]:
+    """The unit's active members who could join the case team, with their unit roles."""
+    fitting = {role for roles in UNIT_ROLES_FOR_CASE_ROLE.values() for role in roles}
+    by_user: dict[int, Allocatable] = {}
+    memberships = (
+        Membership.objects.active()
+        .filter(unit_id=case.unit_id, role__in=fitting)
+        .select_related("user")
+        .order_by("user__full_name", "user__email")
+    )
+    for membership in memberships:
+        entry = by_user.setdefault(membership.user_id, Allocatable(membership.user, []))
+        entry.roles.append(str(membership.get_role_display()))
+    return list(by_user.values())
+
+
+def agencies_for_lead() -> list[Agency]:
+    return list(Agency.objects.order_by("name"))
+
+
+def participant_for(
+    *, user: Any, case: Case, participant_id: Any, request: HttpRequest | None = None
+) -> CaseParticipant:
+    """One participation in `case`, scoped to the user; else the audited 404."""
+    participants = CaseParticipant.objects.visible_to(user).filter(case=case).select_related("person", "case__unit")
+    return get_visible_or_404(participants, participant_id, user=user, request=request)
+
+
+def process_for(*, user: Any, case: Case, process_id: Any, request: HttpRequest | None = None) -> ParallelProcess:
+    """One parallel process of `case`, scoped to the user; else the audited 404."""
+    processes = ParallelProcess.objects.visible_to(user).filter(case=case).select_related("case__unit")
+    return get_visible_or_404(processes, process_id, user=user, request=request)
+
+
+def people_to_add(
+    *, user: Any, case: Case, given_name: str, family_name: str, request: HttpRequest | None = None
+) -> list[Candidate]:
+    """People of the case's unit who may be the person named, for adding to the case.
+
+    A minimal preview (name, date of birth or age, why proposed), never contact details; the
+    search itself is audited with the ids it listed, since it reaches beyond the caseload.
+    """
+    from masip.people.matching import PersonDetails, person_candidates
+
+    found = person_candidates(
+        unit=case.unit, details=PersonDetails(given_name=given_name, family_name=family_name), limit=10
+    )
+    audit_record(
+        action=AuditAction.VIEW,
+        actor=user,
+        request=request,
+        unit=case.unit,
+        object_type=Person._meta.label_lower,
+        case_id=case.pk,
+        detail={"search": "add participant", "listed": [str(c.person.pk) for c in found]},
+    )
+    return found
+
+
+def person_to_add(*, user: Any, case: Case, person_id: Any, request: HttpRequest | None = None) -> Person:
+    """A person of the case's unit chosen from `people_to_add`; else the audited 404."""
+    return get_visible_or_404(
+        Person.unscoped.filter(unit_id=case.unit_id).defer(*Person.CONTACT_FIELDS),
+        person_id,
+        user=user,
+        request=request,
+    )
+
+
+@dataclass(frozen=True)
+class CaseLink:
+    """A case of the unit that a referral's person already takes part in."""
+
+    case: Case
+    people: list[str]
+
+
+@dataclass(frozen=True)
+class TriageCaseLinks:
+    open_cases: list[CaseLink]
+    repeat_of: CaseLink | None
+
+
+def _link(case: Case, person_ids: set[Any]) -> CaseLink:
+    names = sorted(
+        {
+            f"{p.person.display_name} ({p.get_role_display().lower()})"
+            for p in CaseParticipant.unscoped.filter(case=case, person_id__in=person_ids, role__in=PRINCIPAL_ROLES)
+            .select_related("person")
+            .only("role", "person__given_name", "person__family_name")
+        }
+    )
+    return CaseLink(case, names)
+
+
+def triage_case_links(*, user: Any, referral: Any, request: HttpRequest | None = None) -> TriageCaseLinks:
+    """For a screener deciding `referral`: the unit's open cases its linked victims or
+    perpetrators take part in (a further referral attaches there), and the case closed within
+    the last 12 months it would repeat. Only case references and the people's names already on
+    the referral are shown; the listing is audited."""
+    from masip.referrals.models import ReferralSubject
+
+    person_ids = set(
+        ReferralSubject.unscoped.filter(referral=referral, person__isnull=False).values_list("person_id", flat=True)
+    )
+    open_cases = [_link(c, person_ids) for c in open_cases_for(unit_id=referral.unit_id, person_ids=person_ids)]
+    repeat = repeat_case_for(unit_id=referral.unit_id, person_ids=person_ids)
+    links = TriageCaseLinks(open_cases, _link(repeat, person_ids) if repeat else None)
+    listed = [str(link.case.pk) for link in [*links.open_cases, *([links.repeat_of] if links.repeat_of else [])]]
+    if listed:
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=user,
+            request=request,
+            unit=referral.unit,
+            object_type=Case._meta.label_lower,
+            detail={"listed": listed, "for_referral": referral.reference},
+        )
+    return links
+
+
+def attachable_case_for(*, user: Any, referral: Any, case_id: Any, request: HttpRequest | None = None) -> Case:
+    """The open case a screener chose to attach `referral` to, among those offered; else the audited 404."""
+    from masip.referrals.models import ReferralSubject
+
+    person_ids = set(
+        ReferralSubject.unscoped.filter(referral=referral, person__isnull=False).values_list("person_id", flat=True)
+    )
+    offered = [c.pk for c in open_cases_for(unit_id=referral.unit_id, person_ids=person_ids)]
+    return get_visible_or_404(
+        Case.unscoped.filter(pk__in=offered).select_related("unit"), case_id, user=user, request=request
     )

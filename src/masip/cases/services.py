@@ -1,13 +1,15 @@
-"""Writes to cases: notes and break-glass. Each is one transaction with its audit row inside."""
+"""Writes to cases: notes, break-glass, the status workflow, participants, the case team and
+parallel processes. Each is one transaction with its audit row inside."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -15,17 +17,27 @@ from django.utils import timezone
 from masip.access.models import BREAK_GLASS_LIFETIME, BreakGlassGrant, CaseRole, CaseTeamMember
 from masip.access.policy import Action, Capability, Compartment, roles_with_capability
 from masip.access.principal import principal_for
-from masip.accounts.models import Membership, Role, Unit
+from masip.accounts.models import Agency, Membership, Role, Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import (
+    PRINCIPAL_ROLES,
     Case,
     CaseNote,
     CaseNoteRevision,
     CaseParticipant,
+    CaseStatus,
+    CaseStatusChange,
+    ClosureReason,
     ContactChannel,
+    MappaCategory,
+    MappaLevel,
     NoteKind,
+    ParallelProcess,
     ParticipantRole,
+    ProcessKind,
+    RiskLevel,
+    SpoStage,
     case_reference,
 )
 from masip.core.mail import email_after_commit
@@ -200,8 +212,10 @@ def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest |
     Guarantees: the actor may triage the unit's referrals; the case gets the unit's next
     unique `<UNIT CODE>-<year>-<nnnn>` reference; every subject linked to a person becomes a
     participant (victims as victims, suspects as suspects; an unidentified suspect adds no
-    one); the actor joins the case team. Runs inside the caller's transaction (triage_decide),
-    which links the referral to the case; subjects not yet linked must be linked first.
+    one); the actor joins the case team; a case is marked `repeat_of` the unit's case closed
+    within REPEAT_WINDOW about one of the same victims or perpetrators. Runs inside the caller's
+    transaction (triage_decide), which links the referral to the case; subjects not yet linked
+    must be linked first.
     """
     from masip.referrals.models import ReferralSubject
     from masip.work.services import RuleReason, work_rules_apply
@@ -213,10 +227,12 @@ def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest |
         raise ValidationError("Link or create a person for everyone the referral names before opening a case.")
     with transaction.atomic():
         unit = Unit.objects.select_for_update().get(pk=referral.unit_id)
+        repeat_of = repeat_case_for(unit_id=unit.pk, person_ids=[s.person_id for s in subjects])
         case = Case.unscoped.create(
             unit=unit,
             reference=_next_case_reference(unit),
             lead_agency_id=unit.lead_agency_id,
+            repeat_of=repeat_of,
             # The referrer's account of what has happened is where the case file starts.
             summary=referral.summary,
             created_by=actor,
@@ -248,11 +264,630 @@ def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest |
             unit=unit,
             obj=case,
             case_id=case.pk,
-            fields=["reference", "summary", "participants", "team"],
-            detail={"referral": referral.reference},
+            fields=["reference", "summary", "participants", "team", *(["repeat_of"] if repeat_of else [])],
+            detail={"referral": referral.reference, **({"repeat_of": repeat_of.reference} if repeat_of else {})},
         )
         work_rules_apply(case=case, reason=RuleReason.CASE_OPENED, actor=actor, request=request)
     return case
+
+
+# Status workflow ---------------------------------------------------------------------------
+
+# The one table of status moves. Under review may go back to active risk management (a review
+# that finds the risk still live); everything else follows open → active → under review →
+# closed → reopened → active / under review / closed.
+TRANSITIONS: dict[CaseStatus, tuple[CaseStatus, ...]] = {
+    CaseStatus.OPEN: (CaseStatus.ACTIVE,),
+    CaseStatus.ACTIVE: (CaseStatus.UNDER_REVIEW,),
+    CaseStatus.UNDER_REVIEW: (CaseStatus.ACTIVE, CaseStatus.CLOSED),
+    CaseStatus.CLOSED: (CaseStatus.REOPENED,),
+    CaseStatus.REOPENED: (CaseStatus.ACTIVE, CaseStatus.UNDER_REVIEW, CaseStatus.CLOSED),
+}
+# Case-team roles that lead a case and so may move its status (beside the unit's managers).
+LEAD_CASE_ROLES = (CaseRole.LEAD_INVESTIGATOR, CaseRole.LEAD_CLINICIAN, CaseRole.UNIT_MANAGER)
+CLOSING_RISK_LEVELS = (RiskLevel.LOW, RiskLevel.MODERATE, RiskLevel.HIGH)
+STATUS_REASON_MAX_LENGTH = 5_000
+
+
+class CaseStatusConflict(StaleEditError):
+    """Someone else changed the case after the form was opened: the message names what they did."""
+
+    def __init__(self, message: str) -> None:
+        Exception.__init__(self, message)
+
+
+def allowed_transitions(status: str) -> tuple[CaseStatus, ...]:
+    return TRANSITIONS.get(CaseStatus(status), ())
+
+
+def may_change_status(*, actor: Any, case: Case) -> bool:
+    """The case's lead investigator, lead clinician or unit manager on its team, or a manager
+    who allocates the unit's cases; each needs `change` in the team compartment too."""
+    principal = principal_for(actor)
+    if not principal.may(case.unit_id, Compartment.TEAM, Action.CHANGE):
+        return False
+    if principal.can(Capability.ALLOCATE_CASES, unit_id=case.unit_id):
+        return True
+    return (
+        CaseTeamMember.objects.active()
+        .filter(case_id=case.pk, user_id=principal.user_id, role_on_case__in=LEAD_CASE_ROLES)
+        .exists()
+    )
+
+
+def _local(moment: datetime) -> str:
+    when = timezone.localtime(moment)
+    return f"{when:%H:%M} on {when.day} {when:%B %Y}"
+
+
+def _conflict_message(case_id: Any, expected_version: int) -> str:
+    missed = list(
+        CaseStatusChange.unscoped.filter(case_id=case_id, case_version__gt=expected_version)
+        .select_related("created_by")
+        .order_by("created_at")
+    )
+    if not missed:
+        return (
+            "Someone else changed this case after you opened the page. Nothing you entered was saved: "
+            "check the case as it is now, then change its status again if it is still needed."
+        )
+    done = "; ".join(
+        f"{change.created_by or 'Someone'} moved this case to {change.get_to_status_display()} "
+        f"at {_local(change.created_at)}"
+        for change in missed
+    )
+    return (
+        f"{done}. Nothing you entered was saved: check the status now shown, "
+        "then decide whether your change still applies."
+    )
+
+
+def case_transition(
+    *,
+    actor: Any,
+    case: Case,
+    to: str,
+    reason: str = "",
+    closure_reason: str = "",
+    risk_at_closure: str = "",
+    expected_version: int,
+    request: HttpRequest | None = None,
+) -> CaseStatusChange:
+    """Move `case` to status `to`, recording a CaseStatusChange and a `change` audit row together.
+
+    Guarantees: only a lead of the case team or a manager allocating the unit's cases may do it
+    (PermissionDenied); a move not in TRANSITIONS is refused with a message naming the allowed
+    ones; closing needs a closure reason from ClosureReason, an explanation and the risk level at
+    closure; reopening needs a reason; a case changed since `expected_version` raises
+    CaseStatusConflict naming who moved it to what and when. Refusals write nothing.
+    """
+    if not may_change_status(actor=actor, case=case):
+        raise PermissionDenied(
+            "Only the case's lead investigator, lead clinician or the unit manager can change its status. "
+            "Ask one of them to do it."
+        )
+    try:
+        target = CaseStatus(to)
+    except ValueError:
+        raise ValidationError({"to": "Choose the status to move the case to."}) from None
+    text = reason.strip()
+    errors: dict[str, str] = {}
+    if len(text) > STATUS_REASON_MAX_LENGTH:
+        errors["reason"] = f"Keep the reason to {STATUS_REASON_MAX_LENGTH} characters or fewer."
+    if target == CaseStatus.CLOSED:
+        if closure_reason not in ClosureReason.values:
+            errors["closure_reason"] = "Choose why the case is being closed."
+        if risk_at_closure not in CLOSING_RISK_LEVELS:
+            errors["risk_at_closure"] = "Choose the risk level at closure: low, moderate or high."
+        if not text:
+            errors["reason"] = "Explain the closure: what has changed and who has been told."
+    elif target == CaseStatus.REOPENED and not text:
+        errors["reason"] = "Give the reason for reopening the case."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = Case.unscoped.select_for_update().get(pk=case.pk)
+        if current.version != expected_version:
+            raise CaseStatusConflict(_conflict_message(case.pk, expected_version))
+        allowed = allowed_transitions(current.status)
+        if target not in allowed:
+            names = " or ".join(f"“{s.label}”" for s in allowed)
+            raise ValidationError(
+                {
+                    "to": f"A case that is “{current.get_status_display()}” cannot move to “{target.label}”. "
+                    f"It can move to {names}."
+                }
+            )
+        from_status = current.status
+        current.status = target
+        fields = ["status"]
+        if target == CaseStatus.CLOSED:
+            current.closed_at = timezone.now()
+            current.closure_reason = closure_reason
+            current.closure_details = text
+            current.risk_at_closure = risk_at_closure
+            fields += ["closed_at", "closure_reason", "closure_details", "risk_at_closure"]
+        elif from_status == CaseStatus.CLOSED:
+            # The closure stays in the status history; the case itself is no longer closed.
+            current.closed_at = None
+            current.closure_reason = current.closure_details = current.risk_at_closure = ""
+            fields += ["closed_at", "closure_reason", "closure_details", "risk_at_closure"]
+        save_versioned(current, expected_version=expected_version, fields=fields)
+        change = CaseStatusChange.unscoped.create(
+            case=current,
+            from_status=from_status,
+            to_status=target,
+            reason=text,
+            closure_reason=closure_reason if target == CaseStatus.CLOSED else "",
+            risk_at_closure=risk_at_closure if target == CaseStatus.CLOSED else "",
+            case_version=current.version,
+            created_by=actor,
+        )
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            request=request,
+            unit=current.unit,
+            obj=current,
+            case_id=current.pk,
+            fields=fields,
+            detail={"from": from_status, "to": str(target)},
+        )
+    for name in ("status", "version", "updated_at", *fields):
+        setattr(case, name, getattr(current, name))
+    return change
+
+
+# Repeats and further referrals ------------------------------------------------------------
+
+REPEAT_WINDOW = timedelta(days=365)
+
+
+def repeat_case_for(*, unit_id: int, person_ids: Iterable[Any], now: datetime | None = None) -> Case | None:
+    """The unit's case most recently closed within REPEAT_WINDOW in which one of `person_ids`
+    was a victim, perpetrator or suspect; None when there is none."""
+    ids = [pk for pk in person_ids if pk is not None]
+    if not ids:
+        return None
+    since = (now or timezone.now()) - REPEAT_WINDOW
+    return (
+        Case.unscoped.filter(
+            unit_id=unit_id,
+            status=CaseStatus.CLOSED,
+            closed_at__gte=since,
+            participants__person_id__in=ids,
+            participants__role__in=PRINCIPAL_ROLES,
+        )
+        .order_by("-closed_at")
+        .first()
+    )
+
+
+def open_cases_for(*, unit_id: int, person_ids: Iterable[Any]) -> list[Case]:
+    """The unit's cases that are not closed in which one of `person_ids` is a current victim,
+    perpetrator or suspect: a further referral about them belongs there."""
+    ids = [pk for pk in person_ids if pk is not None]
+    if not ids:
+        return []
+    return list(
+        Case.unscoped.filter(
+            unit_id=unit_id,
+            participants__person_id__in=ids,
+            participants__role__in=PRINCIPAL_ROLES,
+            participants__ended_at__isnull=True,
+        )
+        .exclude(status=CaseStatus.CLOSED)
+        .distinct()
+        .order_by("-opened_at")
+    )
+
+
+def case_attach_referral(*, actor: Any, case: Case, referral: Any, request: HttpRequest | None = None) -> Case:
+    """Attach an accepted referral to an open case instead of opening a duplicate.
+
+    Guarantees: the actor may triage the unit's referrals; the case is of the referral's unit,
+    not closed, and one of the referral's linked people is a current victim, perpetrator or
+    suspect in it (else ValidationError); people the referral names who are not yet on the case
+    join it in their role; one `change` audit row on the case names the referral. Runs inside
+    the caller's transaction (triage_decide), which links the referral to the case.
+    """
+    from masip.referrals.models import ReferralSubject
+
+    if not principal_for(actor).can(Capability.TRIAGE_REFERRALS, unit_id=referral.unit_id):
+        raise PermissionDenied("Your role does not allow accepting this unit's referrals.")
+    subjects = list(ReferralSubject.unscoped.filter(referral=referral, unidentified=False))
+    if any(subject.person_id is None for subject in subjects):
+        raise ValidationError("Link or create a person for everyone the referral names before attaching it.")
+    person_ids = {subject.person_id for subject in subjects}
+    with transaction.atomic():
+        current = Case.unscoped.select_for_update().select_related("unit").get(pk=case.pk)
+        if current.pk not in {c.pk for c in open_cases_for(unit_id=referral.unit_id, person_ids=person_ids)}:
+            raise ValidationError(
+                f"Case {current.reference} is closed or no longer involves the people this referral names, "
+                "so the referral cannot be attached to it. Choose to open a new case instead."
+            )
+        present: set[tuple[Any, str]] = set(
+            CaseParticipant.unscoped.filter(case=current, ended_at__isnull=True).values_list("person_id", "role")
+        )
+        wanted: set[tuple[Any, str]] = {(s.person_id, str(_PARTICIPANT_ROLE_FOR[s.role])) for s in subjects}
+        added = sorted(wanted - present, key=str)
+        CaseParticipant.unscoped.bulk_create(
+            [CaseParticipant(case=current, person_id=pid, role=role, created_by=actor) for pid, role in added]
+        )
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            request=request,
+            unit=current.unit,
+            obj=current,
+            case_id=current.pk,
+            fields=["referrals", *(["participants"] if added else [])],
+            detail={"referral": referral.reference, "attached": True, "participants_added": len(added)},
+        )
+    return current
+
+
+# Participants ------------------------------------------------------------------------------
+
+RELATIONSHIP_MAX_LENGTH = 200
+
+
+def _require_team_change(actor: Any, case: Case) -> None:
+    if not principal_for(actor).may(case.unit_id, Compartment.TEAM, Action.CHANGE):
+        raise PermissionDenied("Your role does not allow changing this case. Ask the case's lead to do it.")
+
+
+def case_participant_add(
+    *,
+    actor: Any,
+    case: Case,
+    person: Any,
+    role: str,
+    relationship: str = "",
+    request: HttpRequest | None = None,
+) -> CaseParticipant:
+    """Add `person` to `case` in `role`, audited as `create`.
+
+    Guarantees: the actor may change the case's team data; the person is a record of the case's
+    unit; a person already taking part in the same role is refused; nothing is written on refusal.
+    """
+    _require_team_change(actor, case)
+    errors: dict[str, str] = {}
+    if role not in ParticipantRole.values:
+        errors["role"] = "Choose the person's role in this case."
+    text = relationship.strip()
+    if len(text) > RELATIONSHIP_MAX_LENGTH:
+        errors["relationship"] = f"Describe their part in {RELATIONSHIP_MAX_LENGTH} characters or fewer."
+    if errors:
+        raise ValidationError(errors)
+    if person.unit_id != case.unit_id:
+        raise ValidationError("That person is not a record of this unit. Search again and choose one offered.")
+    with transaction.atomic():
+        Case.unscoped.select_for_update().filter(pk=case.pk).exists()
+        if CaseParticipant.unscoped.filter(case=case, person=person, role=role, ended_at__isnull=True).exists():
+            raise ValidationError(
+                f"{person.display_name} is already on this case as {ParticipantRole(role).label.lower()}."
+            )
+        participant = CaseParticipant.unscoped.create(
+            case=case, person=person, role=role, relationship=text, created_by=actor
+        )
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=participant,
+            case_id=case.pk,
+            person_id=person.pk,
+            fields=["person", "role", *(["relationship"] if text else [])],
+        )
+    return participant
+
+
+def case_participant_end(
+    *, actor: Any, participant: CaseParticipant, expected_version: int, request: HttpRequest | None = None
+) -> CaseParticipant:
+    """End a participation (the person is no longer involved); the row is kept, audited as `change`.
+
+    Guarantees: the actor may change the case's team data; an ended participation is refused;
+    a participation changed since `expected_version` raises StaleEditError.
+    """
+    case = participant.case
+    _require_team_change(actor, case)
+    if participant.ended_at is not None:
+        raise ValidationError(f"{participant.person.display_name}'s part in this case has already ended.")
+    participant.ended_at = timezone.now()
+    participant.ended_by = actor
+    with transaction.atomic():
+        save_versioned(participant, expected_version=expected_version, fields=["ended_at", "ended_by"])
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=participant,
+            case_id=case.pk,
+            person_id=participant.person_id,
+            fields=["ended_at", "ended_by"],
+        )
+    return participant
+
+
+# Case team and lead agency -----------------------------------------------------------------
+
+# Which unit roles may fill each role on a case.
+UNIT_ROLES_FOR_CASE_ROLE: dict[CaseRole, tuple[Role, ...]] = {
+    CaseRole.LEAD_INVESTIGATOR: (Role.POLICE_INVESTIGATOR,),
+    CaseRole.INVESTIGATOR: (Role.POLICE_INVESTIGATOR,),
+    CaseRole.LEAD_CLINICIAN: (Role.CLINICIAN,),
+    CaseRole.CLINICIAN: (Role.CLINICIAN,),
+    CaseRole.ADVOCATE: (Role.STALKING_ADVOCATE,),
+    CaseRole.OUTREACH_WORKER: (Role.OUTREACH_WORKER,),
+    CaseRole.UNIT_MANAGER: (Role.UNIT_MANAGER,),
+    CaseRole.SUPPORT: (Role.SUPPORT_OFFICER,),
+}
+# One person at a time holds each of these on a case; allocating another replaces them.
+SINGLE_HOLDER_ROLES = (CaseRole.LEAD_INVESTIGATOR, CaseRole.LEAD_CLINICIAN)
+PURPOSE_MAX_LENGTH = 300
+
+
+def _require_allocate(actor: Any, case: Case) -> None:
+    if not principal_for(actor).can(Capability.ALLOCATE_CASES, unit_id=case.unit_id):
+        raise PermissionDenied("Only the unit manager can allocate this case's team.")
+
+
+def case_team_allocate(
+    *,
+    actor: Any,
+    case: Case,
+    user: Any,
+    role_on_case: str,
+    purpose: str = "",
+    request: HttpRequest | None = None,
+) -> CaseTeamMember:
+    """Allocate `user` to `case` in `role_on_case`, audited as `create`.
+
+    Guarantees: the actor allocates the unit's cases; the user holds an active membership of the
+    case's unit in a role that fits (UNIT_ROLES_FOR_CASE_ROLE); the same person in the same role
+    twice is refused; allocating a lead investigator or lead clinician ends the current holder's
+    membership (reallocation, audited as `change`) in the same transaction.
+    """
+    _require_allocate(actor, case)
+    try:
+        role = CaseRole(role_on_case)
+    except ValueError:
+        raise ValidationError({"role_on_case": "Choose the person's role on this case."}) from None
+    text = purpose.strip() or f"Allocated as {role.label.lower()} by the unit manager"
+    if len(text) > PURPOSE_MAX_LENGTH:
+        raise ValidationError({"purpose": f"Keep the purpose to {PURPOSE_MAX_LENGTH} characters or fewer."})
+    fits = UNIT_ROLES_FOR_CASE_ROLE[role]
+    if not Membership.objects.active().filter(user=user, unit_id=case.unit_id, role__in=fits).exists():
+        raise ValidationError(
+            {
+                "user": f"{user} is not a {' or '.join(str(r.label).lower() for r in fits)} of this unit, "
+                f"so they cannot be the case's {role.label.lower()}. Choose someone else."
+            }
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        Case.unscoped.select_for_update().filter(pk=case.pk).exists()
+        current = CaseTeamMember.objects.active().filter(case=case)
+        if current.filter(user=user, role_on_case=role).exists():
+            raise ValidationError({"user": f"{user} is already on this case as {role.label.lower()}."})
+        if role in SINGLE_HOLDER_ROLES:
+            for previous in current.filter(role_on_case=role).select_related("user"):
+                CaseTeamMember.objects.filter(pk=previous.pk).update(until=now)
+                audit_record(
+                    action=AuditAction.CHANGE,
+                    actor=actor,
+                    request=request,
+                    unit=case.unit,
+                    obj=previous,
+                    case_id=case.pk,
+                    fields=["until"],
+                    detail={"reallocated_to": user.pk, "role_on_case": str(role)},
+                )
+        member = CaseTeamMember.objects.create(
+            case=case, user=user, role_on_case=role, granted_by=actor, purpose=text, since=now
+        )
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=member,
+            case_id=case.pk,
+            fields=["user", "role_on_case", "purpose"],
+            detail={"role_on_case": str(role)},
+        )
+    return member
+
+
+def case_team_end(*, actor: Any, member: CaseTeamMember, request: HttpRequest | None = None) -> CaseTeamMember:
+    """End a team membership: the date left is kept, the row never deleted; audited as `change`.
+
+    Guarantees: the actor allocates the unit's cases; a membership already ended is refused.
+    """
+    case = member.case
+    _require_allocate(actor, case)
+    now = timezone.now()
+    with transaction.atomic():
+        ended = (
+            CaseTeamMember.objects.filter(pk=member.pk)
+            .filter(models.Q(until__isnull=True) | models.Q(until__gt=now))
+            .update(until=now)
+        )
+        if ended != 1:
+            raise ValidationError(f"{member.user} has already left this case's team.")
+        member.until = now
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=member,
+            case_id=case.pk,
+            fields=["until"],
+        )
+    return member
+
+
+def case_set_lead_agency(
+    *, actor: Any, case: Case, agency: Agency, expected_version: int, request: HttpRequest | None = None
+) -> Case:
+    """Set the case's lead agency, audited as `change`; the unit manager only; stale edits refused."""
+    _require_allocate(actor, case)
+    previous = case.lead_agency_id
+    case.lead_agency = agency
+    with transaction.atomic():
+        save_versioned(case, expected_version=expected_version, fields=["lead_agency"])
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=case,
+            case_id=case.pk,
+            fields=["lead_agency"],
+            detail={"from": previous, "to": agency.pk},
+        )
+    return case
+
+
+# Parallel processes ------------------------------------------------------------------------
+
+LEAD_AGENCY_MAX_LENGTH = 200
+
+
+def case_process_add(
+    *,
+    actor: Any,
+    case: Case,
+    kind: str,
+    lead_agency: str,
+    started_on: date,
+    marac_heard_on: date | None = None,
+    mappa_category: str = "",
+    mappa_level: str = "",
+    spo_stage: str = "",
+    other_unit: str = "",
+    request: HttpRequest | None = None,
+) -> ParallelProcess:
+    """Record a process run beside the case (MARAC, MAPPA, an SPO, another unit), audited as `create`.
+
+    Guarantees: the actor may change the case's team data; each kind carries its particulars
+    (MAPPA its category and level, an SPO its stage, another unit its name); a lead agency is
+    always named; dates are not in the future; nothing is written on refusal.
+    """
+    _require_team_change(actor, case)
+    errors: dict[str, str] = {}
+    today = timezone.localdate()
+    if kind not in ProcessKind.values:
+        errors["kind"] = "Choose the kind of process."
+    agency = lead_agency.strip()
+    if not agency:
+        errors["lead_agency"] = "Name the agency that leads this process."
+    elif len(agency) > LEAD_AGENCY_MAX_LENGTH:
+        errors["lead_agency"] = f"Keep the agency name to {LEAD_AGENCY_MAX_LENGTH} characters or fewer."
+    if started_on > today:
+        errors["started_on"] = "The start date cannot be in the future."
+    if kind == ProcessKind.MARAC and marac_heard_on is not None and marac_heard_on < started_on:
+        errors["marac_heard_on"] = "The MARAC cannot have heard the case before the referral to it."
+    if kind == ProcessKind.MAPPA:
+        if mappa_category not in MappaCategory.values:
+            errors["mappa_category"] = "Choose the MAPPA category."
+        if mappa_level not in MappaLevel.values:
+            errors["mappa_level"] = "Choose the MAPPA level."
+    if kind == ProcessKind.SPO and spo_stage not in SpoStage.values:
+        errors["spo_stage"] = "Choose the stage the Stalking Protection Order has reached."
+    unit_name = other_unit.strip()
+    if kind == ProcessKind.OTHER_UNIT and not unit_name:
+        errors["other_unit"] = "Name the other unit or agency involved."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        process = ParallelProcess.unscoped.create(
+            case=case,
+            kind=kind,
+            lead_agency=agency,
+            started_on=started_on,
+            marac_heard_on=marac_heard_on if kind == ProcessKind.MARAC else None,
+            mappa_category=mappa_category if kind == ProcessKind.MAPPA else "",
+            mappa_level=mappa_level if kind == ProcessKind.MAPPA else "",
+            spo_stage=spo_stage if kind == ProcessKind.SPO else "",
+            other_unit=unit_name[:200] if kind == ProcessKind.OTHER_UNIT else "",
+            created_by=actor,
+        )
+        audit_record(
+            action=AuditAction.CREATE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=process,
+            case_id=case.pk,
+            fields=["kind", "lead_agency", "started_on"],
+            detail={"kind": kind},
+        )
+    return process
+
+
+def case_process_end(
+    *,
+    actor: Any,
+    process: ParallelProcess,
+    ended_on: date,
+    expected_version: int,
+    request: HttpRequest | None = None,
+) -> ParallelProcess:
+    """Record that a parallel process has ended, audited as `change`.
+
+    Guarantees: the actor may change the case's team data; the end date is neither before the
+    start nor in the future; an ended process is refused; a stale edit raises StaleEditError.
+    """
+    case = process.case
+    _require_team_change(actor, case)
+    if process.ended_on is not None:
+        raise ValidationError(f"This {process.get_kind_display()} has already ended.")
+    if ended_on < process.started_on:
+        raise ValidationError({"ended_on": "The end date cannot be before the process started."})
+    if ended_on > timezone.localdate():
+        raise ValidationError({"ended_on": "The end date cannot be in the future."})
+    process.ended_on = ended_on
+    with transaction.atomic():
+        save_versioned(process, expected_version=expected_version, fields=["ended_on"])
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=process,
+            case_id=case.pk,
+            fields=["ended_on"],
+        )
+    return process
+
+
+def case_participant_add_new_person(
+    *,
+    actor: Any,
+    case: Case,
+    details: Any,
+    role: str,
+    relationship: str = "",
+    request: HttpRequest | None = None,
+) -> CaseParticipant:
+    """Record a new person in the case's unit (see `person_create`) and add them to the case in
+    `role`; both, with their audit rows, commit together or not at all."""
+    from masip.people.services import person_create
+
+    _require_team_change(actor, case)
+    if role not in ParticipantRole.values:
+        raise ValidationError({"role": "Choose the person's role in this case."})
+    with transaction.atomic():
+        person = person_create(actor=actor, unit=case.unit, details=details, request=request)
+        return case_participant_add(
+            actor=actor, case=case, person=person, role=role, relationship=relationship, request=request
+        )
 
 
 # Contact records, edits with revisions, and clinical summaries released to the team -------

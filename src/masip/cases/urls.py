@@ -1,6 +1,6 @@
 from django.urls import path
 
-from masip.cases import note_views, views
+from masip.cases import note_views, views, workflow_views
 
 app_name = "cases"
 # Case ids stay strings here: a malformed id then reaches the same audited 404 as a missing one.
@@ -16,4 +16,13 @@ urlpatterns = [
     path("<str:case_id>/notes/<str:note_id>/edit/", note_views.note_edit, name="note_edit"),
     path("<str:case_id>/notes/<str:note_id>/history/", note_views.note_history, name="note_history"),
     path("<str:case_id>/notes/<str:note_id>/release/", note_views.note_release, name="note_release"),
+    # Status workflow, case team, people and parallel processes.
+    path("<str:case_id>/status/", workflow_views.status_change, name="status"),
+    path("<str:case_id>/team/", workflow_views.team, name="team"),
+    path("<str:case_id>/team/<int:member_id>/end/", workflow_views.team_end, name="team_end"),
+    path("<str:case_id>/lead-agency/", workflow_views.lead_agency, name="lead_agency"),
+    path("<str:case_id>/people/add/", workflow_views.participant_add, name="participant_add"),
+    path("<str:case_id>/people/<str:participant_id>/end/", workflow_views.participant_end, name="participant_end"),
+    path("<str:case_id>/processes/add/", workflow_views.process_add, name="process_add"),
+    path("<str:case_id>/processes/<str:process_id>/end/", workflow_views.process_end, name="process_end"),
 ]

@@ -21,6 +21,7 @@ from masip.access.principal import principal_for
 from masip.cases import selectors, services
 from masip.cases.forms import BreakGlassForm, CaseFilterForm, CaseNoteForm
 from masip.cases.models import Case
+from masip.cases.workflow_views import case_page_workflow_context
 from masip.work import selectors as work_selectors
 
 CASES_PER_PAGE = 25
@@ -60,6 +61,7 @@ def _detail_context(request: HttpRequest, case: Case, note_form: CaseNoteForm | 
         "note_groups": selectors.case_notes_grouped_for(user=user, case=case),
         "note_form": (note_form or CaseNoteForm(offered=offered)) if may_add_note else None,
         "case_tasks": work_selectors.case_tasks_for(user=user, case=case),
+        **case_page_workflow_context(request, case),
     }
 
 

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_POST
 from masip.access.decorators import requires_capability
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
+from masip.cases import selectors as case_selectors
+from masip.cases.workflow_forms import NEW_CASE, ReferralAttachForm
 from masip.core.models import StaleEditError
 from masip.referrals import selectors, services
 from masip.referrals.models import OPEN_STATUSES, Behaviour, Referral, TriageDecision
@@ -247,10 +249,23 @@ def decide(request: HttpRequest, referral_id: str) -> HttpResponse:
     # filled in the form is told that someone else got there first, and nothing is written.
     if request.method != "POST" and referral.status not in OPEN_STATUSES:
         return _closed(request, referral)
+    # Open cases about the same victim or perpetrator: an accepted referral may attach there.
+    links = case_selectors.triage_case_links(user=request.user, referral=referral, request=request)
+    attach_form = None
     if request.method == "POST":
         form = DecisionForm(request.POST)
-        if form.is_valid():
+        if links.open_cases:
+            attach_form = ReferralAttachForm(request.POST, cases=links.open_cases)
+        accepting = request.POST.get("decision") == TriageDecision.ACCEPTED
+        attach_ok = attach_form is None or not accepting or attach_form.is_valid()
+        if form.is_valid() and attach_ok:
             data = form.cleaned_data
+            outcome = attach_form.cleaned_data["outcome"] if attach_form is not None and accepting else NEW_CASE
+            attach_to = None
+            if outcome != NEW_CASE:
+                attach_to = case_selectors.attachable_case_for(
+                    user=request.user, referral=referral, case_id=outcome, request=request
+                )
             try:
                 services.triage_decide(
                     actor=request.user,
@@ -259,6 +274,7 @@ def decide(request: HttpRequest, referral_id: str) -> HttpResponse:
                     reasons=data["reasons"],
                     advice=data["advice"] if data["decision"] == TriageDecision.PARTNER_MANAGED else "",
                     expected_version=data["expected_version"],
+                    attach_to=attach_to,
                     request=request,
                 )
             except StaleEditError:
@@ -267,6 +283,13 @@ def decide(request: HttpRequest, referral_id: str) -> HttpResponse:
                 _add_service_errors(form, error)
             else:
                 label = referral.get_decision_display()
+                if attach_to is not None:
+                    messages.success(
+                        request,
+                        f"Referral {referral.reference} accepted and attached to case {attach_to.reference}. "
+                        "No new case was opened.",
+                    )
+                    return redirect(_screen_url(referral))
                 if referral.case is not None:
                     messages.success(
                         request, f"Referral {referral.reference} accepted. Case {referral.case.reference} is open."
@@ -276,12 +299,16 @@ def decide(request: HttpRequest, referral_id: str) -> HttpResponse:
                 return redirect(_screen_url(referral))
     else:
         form = DecisionForm(initial={"expected_version": referral.version})
+        if links.open_cases:
+            attach_form = ReferralAttachForm(cases=links.open_cases)
     return render(
         request,
         "referrals/screening/decide.html",
         {
             "referral": referral,
             "form": form,
+            "attach_form": attach_form,
+            "links": links,
             "advice_reveal_id": ADVICE_REVEAL_ID,
             "partner_managed": TriageDecision.PARTNER_MANAGED.value,
             "unlinked": selectors.unlinked_subjects(user=request.user, referral=referral),

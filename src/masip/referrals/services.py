@@ -43,6 +43,7 @@ from masip.referrals.models import (
 from masip.referrals.questions import ANSWERS, CURRENT_QUESTION_SET
 
 if TYPE_CHECKING:
+    from masip.cases.models import Case
     from masip.people.matching import PersonDetails
     from masip.people.models import Person
 
@@ -777,9 +778,14 @@ def triage_decide(
     reasons: str,
     advice: str = "",
     expected_version: int,
+    attach_to: Case | None = None,
     request: HttpRequest | None = None,
 ) -> Referral:
     """Record the triage decision on an open referral, with its reasons.
+
+    An accepted referral opens a new case, or, when `attach_to` is given (the screener confirmed
+    it), is attached to that open case of the unit about the same victim or perpetrator (see
+    `case_attach_referral`): no second case is opened.
 
     Guarantees: the actor may triage the referral's unit; reasons are always required and advice
     too when the referral is left with the partner; the decision, a case for an accepted
@@ -788,12 +794,14 @@ def triage_decide(
     gets StaleEditError and nothing of theirs is written. A partner-managed referrer is emailed,
     after commit, that advice is waiting (the advice itself stays in masip).
     """
-    from masip.cases.services import case_open_from_referral
+    from masip.cases.services import case_attach_referral, case_open_from_referral
 
     _require_triage(actor, referral)
     errors: dict[str, str] = {}
     if decision not in TriageDecision.values:
         errors["decision"] = "Choose a decision: accepted, partner-managed, signposted or no further action."
+    elif attach_to is not None and decision != TriageDecision.ACCEPTED:
+        errors["decision"] = "Only an accepted referral can be attached to a case. Choose “accepted” or open no case."
     text = reasons.strip()
     if not text:
         errors["reasons"] = "Give the reasons for the decision."
@@ -830,7 +838,10 @@ def triage_decide(
             for subject in ReferralSubject.unscoped.filter(referral=referral, person__isnull=True, unidentified=False):
                 subject.referral = referral
                 _create_person_for(actor=actor, subject=subject, unit=referral.unit, request=request)
-            case = case_open_from_referral(actor=actor, referral=referral, request=request)
+            if attach_to is not None:
+                case = case_attach_referral(actor=actor, case=attach_to, referral=referral, request=request)
+            else:
+                case = case_open_from_referral(actor=actor, referral=referral, request=request)
             Referral.unscoped.filter(pk=referral.pk).update(case=case)
             referral.case = case
         if decision == TriageDecision.PARTNER_MANAGED:
