@@ -134,6 +134,7 @@ class World:
             expires_at=timezone.now() + timedelta(days=7),
         )
         self.api_token_id = self._api_token()
+        self.evidence = self._evidence()
         self._referrals(role)
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
@@ -165,6 +166,23 @@ class World:
             person=self.person,
         )
 
+    def _evidence(self) -> Any:
+        """An exhibit in the team compartment, uploaded by the colleague (every case role may view it)."""
+        from masip.evidence.services import evidence_upload
+
+        return evidence_upload(
+            actor=self.colleague,
+            case=self.case,
+            data=b"\x89PNG\r\n\x1a\n" + bytes(64),
+            file_name="screenshot.png",
+            compartment=Compartment.TEAM,
+            kind="screenshot",
+            description="Messages received overnight",
+            captured_by="PC 1234 Jones",
+            captured_from="The victim's phone",
+            captured_at=timezone.now(),
+        )
+
     def _api_token(self) -> str:
         from knox.models import AuthToken
 
@@ -190,6 +208,7 @@ class World:
             "person_id": self.person.pk,
             "number": 1,  # the first victim or suspect of a draft
             "import_id": self.import_job.pk,
+            "evidence_id": self.evidence.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

@@ -349,6 +349,7 @@ class VerifyReport:
     checked: int
     failures: list[tuple[EvidenceItem, str]]
     orphans: list[str]
+    by_key: dict[str, int]
 
 
 def evidence_verify_all() -> VerifyReport:
@@ -358,11 +359,13 @@ def evidence_verify_all() -> VerifyReport:
     """
     failures: list[tuple[EvidenceItem, str]] = []
     known: set[str] = set()
+    by_key: dict[str, int] = {}
     checked = 0
     for item in EvidenceItem.unscoped.select_related("case").order_by("case__reference", "exhibit_ref").iterator():
         checked += 1
         known.add(item.blob_id)
+        by_key[item.key_id] = by_key.get(item.key_id, 0) + 1
         why = _verified_hash(item)
         if why is not None:
             failures.append((item, why))
-    return VerifyReport(checked=checked, failures=failures, orphans=storage.blob_orphans(known))
+    return VerifyReport(checked=checked, failures=failures, orphans=storage.blob_orphans(known), by_key=by_key)

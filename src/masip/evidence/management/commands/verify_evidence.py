@@ -21,6 +21,8 @@ class Command(BaseCommand):
             self.stderr.write(f"MISMATCH case {item.case.reference} exhibit {item.exhibit_ref} (id {item.pk}): {why}")
         for name in report.orphans:
             self.stdout.write(f"Stray file with no exhibit (left by an interrupted upload?): {name}")
+        for key_id, count in sorted(report.by_key.items()):
+            self.stdout.write(f"{count} evidence files are encrypted with key {key_id!r}: keep it in MASIP_KEYS.")
         if report.failures:
             raise CommandError(f"{len(report.failures)} of {report.checked} evidence files failed their check.")
         self.stdout.write(self.style.SUCCESS(f"All {report.checked} evidence files decrypt and match their SHA-256."))
