@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from masip.access.managers import CaseScopedQuerySet, VisibleOnly
 from masip.access.policy import Compartment
+from masip.audit.models import AuditEvent
 from masip.core.fields import EncryptedTextField
 from masip.core.models import CaseDataModel
 from masip.evidence.sniff import ACCEPTED_BY_MIME, FileType
@@ -76,7 +77,9 @@ class CustodyEntry(CaseDataModel):
     occurred_at = models.DateTimeField(default=timezone.now)
     recipient = EncryptedTextField(blank=True, help_text="Who received it, on a hand-over.")
     reason = EncryptedTextField(blank=True)
-    audit_event = models.OneToOneField("audit.AuditEvent", on_delete=models.PROTECT, related_name="+")
+    # The `seq` of this entry's audit row. A number, not a foreign key: nothing may point into the
+    # audit table, whose triggers alone decide that it is never truncated or rewritten.
+    audit_seq = models.BigIntegerField(unique=True)
 
     unscoped = CaseScopedQuerySet.as_manager()
     objects = VisibleOnly()
@@ -86,6 +89,10 @@ class CustodyEntry(CaseDataModel):
     class Meta:
         ordering = ["occurred_at", "created_at"]
         verbose_name_plural = "custody entries"
+
+    @property
+    def audit_event(self) -> AuditEvent:
+        return AuditEvent.objects.get(seq=self.audit_seq)
 
     def __str__(self) -> str:
         return f"{self.get_event_display()} {self.occurred_at:%Y-%m-%d %H:%M}"

@@ -106,7 +106,7 @@ def _custody(
             occurred_at=audit.occurred_at,
             recipient=recipient,
             reason=reason,
-            audit_event=audit,
+            audit_seq=audit.seq,
             created_by=actor if getattr(actor, "is_authenticated", False) else None,
         )
 
