@@ -10,6 +10,7 @@ urlpatterns = [
     path("accounts/", include("masip.accounts.urls")),
     path("referrals/", include("masip.referrals.urls")),
     path("people/", include("masip.people.urls")),
+    path("cases/<str:case_id>/evidence/", include("masip.evidence.urls")),
     path("cases/", include("masip.cases.urls")),
     path("work/", include("masip.work.urls")),
     path("audit/", include("masip.audit.urls")),

@@ -148,6 +148,7 @@ class World:
         )
         self.task = Task.unscoped.create(case=self.case, title="Call the victim", due_date=timezone.localdate())
         self.api_token_id = self._api_token()
+        self.evidence = self._evidence()
         self._referrals(role)
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
@@ -177,6 +178,23 @@ class World:
             given_name=self.person.given_name,
             family_name=self.person.family_name,
             person=self.person,
+        )
+
+    def _evidence(self) -> Any:
+        """An exhibit in the team compartment, uploaded by the colleague (every case role may view it)."""
+        from masip.evidence.services import evidence_upload
+
+        return evidence_upload(
+            actor=self.colleague,
+            case=self.case,
+            data=b"\x89PNG\r\n\x1a\n" + bytes(64),
+            file_name="screenshot.png",
+            compartment=Compartment.TEAM,
+            kind="screenshot",
+            description="Messages received overnight",
+            captured_by="PC 1234 Jones",
+            captured_from="The victim's phone",
+            captured_at=timezone.now(),
         )
 
     def _api_token(self) -> str:
@@ -209,6 +227,7 @@ class World:
             "member_id": self.team_member.pk,
             "participant_id": self.participant.pk,
             "process_id": self.process.pk,
+            "evidence_id": self.evidence.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "masip.referrals",
     "masip.cases",
     "masip.work",
+    "masip.evidence",
     "masip.api",
 ]
 
@@ -251,6 +252,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 # its import has finished).
 MASIP_IMPORT_MAX_BYTES = 50 * 1024 * 1024
 MASIP_IMPORT_RETENTION = timedelta(days=2)
+# Evidence files (docs/security-model.md): kept encrypted under this folder, named by random
+# id; the largest file accepted as one exhibit.
+MASIP_EVIDENCE_DIR = VAR_DIR / "evidence"
+MASIP_EVIDENCE_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_FROM_EMAIL = "masip <no-reply@masip.invalid>"
 
 # axes.W006 asks to lock by IP address as well. A police station or hospital puts hundreds of

@@ -75,3 +75,12 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 EMAIL_BACKEND = os.environ.get("MASIP_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# Evidence files live outside the code, on storage that is backed up with the database.
+if os.environ.get("MASIP_EVIDENCE_DIR"):
+    MASIP_EVIDENCE_DIR = os.environ["MASIP_EVIDENCE_DIR"]  # type: ignore[assignment]
+if os.environ.get("MASIP_EVIDENCE_MAX_MB"):
+    try:
+        MASIP_EVIDENCE_MAX_BYTES = int(os.environ["MASIP_EVIDENCE_MAX_MB"]) * 1024 * 1024
+    except ValueError as exc:
+        raise ImproperlyConfigured("MASIP_EVIDENCE_MAX_MB must be a whole number of megabytes.") from exc

@@ -1,6 +1,8 @@
 """The test suite: SQLite by default, PostgreSQL when DATABASE_URL names one; fast hashing."""
 
 import os
+import tempfile
+from pathlib import Path
 
 from masip.settings._local_secrets import local_audit_keyring, local_index_key, local_keyring
 from masip.settings.base import *  # noqa: F403
@@ -29,3 +31,5 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
 # Tasks run at once, inside the request that enqueues them; one test drives the real worker.
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+# Evidence blobs of the test runs go to the system's temporary folder, not var/.
+MASIP_EVIDENCE_DIR = Path(tempfile.gettempdir()) / "masip-test-evidence"

@@ -1,0 +1,73 @@
+"""Reads of evidence that the pages share, scoped with visible_to (case and compartment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from masip.access.lookup import get_visible_or_404
+from masip.access.policy import Action
+from masip.access.principal import principal_for
+from masip.audit.models import AuditAction
+from masip.audit.services import audit_record
+from masip.cases.models import Case
+from masip.evidence.models import CustodyEntry, EvidenceItem
+from masip.evidence.services import EVIDENCE_COMPARTMENTS
+
+CASE_SECTION_LIMIT = 5
+
+
+def evidence_list_for(*, user: Any, case: Case) -> list[EvidenceItem]:
+    """The case's exhibits in compartments the user may view, in the order they were added."""
+    return list(EvidenceItem.objects.visible_to(user, Action.VIEW).filter(case=case).select_related("created_by"))
+
+
+def evidence_list_audit(*, user: Any, case: Case, items: list[EvidenceItem], request: HttpRequest | None) -> None:
+    """Showing a list of exhibits (references, hashes, who they came from) is a consultation."""
+    if items:
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=user,
+            request=request,
+            unit=case.unit,
+            object_type=EvidenceItem._meta.label_lower,
+            case_id=case.pk,
+            fields=["exhibit_ref", "sha256", "captured_by", "captured_at"],
+            detail={"listed": [str(item.pk) for item in items]},
+        )
+
+
+def evidence_get_for(*, user: Any, case: Case, evidence_id: Any, request: HttpRequest | None = None) -> EvidenceItem:
+    """One exhibit of `case` the user may view; another case's or unit's, a compartment the user
+    may not view, a missing or malformed id: the same audited 404."""
+    items = EvidenceItem.objects.visible_to(user, Action.VIEW).filter(case=case).select_related("case__unit")
+    return get_visible_or_404(items, evidence_id, user=user, request=request)
+
+
+def custody_log_for(*, item: EvidenceItem) -> list[CustodyEntry]:
+    """The exhibit's chain of custody, oldest first, for an item the caller may already see."""
+    return list(CustodyEntry.unscoped.filter(item=item).select_related("actor").order_by("occurred_at", "created_at"))
+
+
+def evidence_compartments_offered(*, user: Any, case: Case) -> list[Any]:
+    """The compartments the user may add evidence to on this case."""
+    allowed = principal_for(user).compartments(case.unit_id, Action.CREATE)
+    return [c for c in EVIDENCE_COMPARTMENTS if c.value in allowed]
+
+
+def evidence_may_hand_over(*, user: Any, item: EvidenceItem) -> bool:
+    return principal_for(user).may(item.case.unit_id, item.compartment, Action.DISCLOSE)
+
+
+def case_evidence_section(*, user: Any, case: Case, request: HttpRequest | None = None) -> dict[str, Any]:
+    """The few most recent exhibits for the case page, the total, and whether the user may add one."""
+    items = evidence_list_for(user=user, case=case)
+    recent = items[-CASE_SECTION_LIMIT:][::-1]
+    evidence_list_audit(user=user, case=case, items=recent, request=request)
+    return {
+        "case": case,
+        "items": recent,
+        "total": len(items),
+        "may_upload": bool(evidence_compartments_offered(user=user, case=case)),
+    }
