@@ -86,6 +86,16 @@ def test_every_accepted_case_has_a_victim_and_a_perpetrator_or_suspect(demo):
     assert set(Case.unscoped.values_list("risk_level", flat=True)) >= {"high", "moderate", "low"}
 
 
+def test_every_open_case_has_its_next_review_from_the_units_rules(demo):
+    from masip.cases.models import CaseStatus
+    from masip.work.models import Task, TaskKind, TaskStatus
+
+    open_cases = set(Case.unscoped.exclude(status=CaseStatus.CLOSED).values_list("pk", flat=True))
+    reviews = list(Task.unscoped.filter(kind=TaskKind.REVIEW, status=TaskStatus.OPEN).values_list("case_id", flat=True))
+    assert open_cases
+    assert sorted(reviews) == sorted(open_cases)  # one open review each, none for closed cases
+
+
 def test_one_user_for_every_role_each_with_a_confirmed_second_factor(demo):
     assert {spec.role for spec in SIGN_IN_USERS} == set(Role)
     for role in Role:

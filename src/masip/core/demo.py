@@ -76,6 +76,7 @@ from masip.referrals.services import (
     referral_submit,
     screening_save,
 )
+from masip.work.services import work_rules_apply_all
 
 UNIT_NAME = "Northshire Integrated Stalking Unit"
 UNIT_CODE = "NSU"
@@ -441,6 +442,8 @@ class _Builder:
 
         # The referrals still waiting go through the intake services, as live ones do.
         waiting = _OpenQueue(self, unit, staff, agencies).build()
+        # Every open case gets its next review from the unit's rules, as the daily run gives it.
+        work_rules_apply_all()
 
         by_source = Counter(r.source_agency.name for r in referrals)
         summary = DemoSummary(
