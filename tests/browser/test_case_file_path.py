@@ -147,6 +147,7 @@ def _check_review_task(page: Any, case: Case) -> None:
     assert "Case review" in row.inner_text()
     assert _day(due) in row.inner_text()
     assert "Sam Okafor" in row.inner_text()  # the only lead-like member so far: who accepted it
+    assert review.title == "Review the case (risk not yet assessed)"
     assert "Make first contact with the victim" in tasks.inner_text()
 
 
