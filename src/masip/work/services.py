@@ -296,6 +296,8 @@ def _review_rule(risk_level: str) -> str:
 
 
 def _review_title(risk_level: str) -> str:
+    if risk_level == RiskLevel.NOT_ASSESSED:
+        return "Review the case (risk not yet assessed)"
     return f"Review the case ({RiskLevel(risk_level).label.lower()} risk)"
 
 
