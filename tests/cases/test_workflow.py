@@ -84,6 +84,27 @@ def test_a_case_walks_the_whole_workflow_and_each_move_is_kept_and_audited():
     assert [(e.detail["from"], e.detail["to"]) for e in changes] == [(h.from_status, h.to_status) for h in history]
 
 
+def test_closing_cancels_the_rule_made_tasks_and_reopening_gives_a_review_again():
+    from masip.work.models import Task, TaskKind, TaskStatus
+    from masip.work.services import RuleReason, task_create, work_rules_apply
+
+    case = CaseFactory()
+    lead = lead_of(case)
+    work_rules_apply(case=case, reason=RuleReason.CASE_OPENED)
+    manual = task_create(
+        actor=lead, case=case, title="Return the victim's phone", due_date=timezone.localdate(), owner_id=lead.pk
+    )
+    assert Task.unscoped.filter(case=case, status=TaskStatus.OPEN).count() == 3  # review, first contact, manual
+    move(lead, case, CaseStatus.ACTIVE)
+    move(lead, case, CaseStatus.UNDER_REVIEW)
+    move(lead, case, CaseStatus.CLOSED, **CLOSE)
+    still_open = Task.unscoped.filter(case=case, status=TaskStatus.OPEN)
+    assert list(still_open.values_list("pk", flat=True)) == [manual.pk]  # by hand: left to its owner
+    assert not Task.unscoped.filter(case=case, kind=TaskKind.REVIEW, status=TaskStatus.OPEN).exists()
+    move(lead, case, CaseStatus.REOPENED, reason="New messages from a fresh number.")
+    assert Task.unscoped.filter(case=case, kind=TaskKind.REVIEW, status=TaskStatus.OPEN).count() == 1
+
+
 def test_an_illegal_move_is_refused_naming_the_allowed_ones_and_nothing_is_written():
     case = CaseFactory()
     lead = lead_of(case)

@@ -359,8 +359,11 @@ def case_transition(
     (PermissionDenied); a move not in TRANSITIONS is refused with a message naming the allowed
     ones; closing needs a closure reason from ClosureReason, an explanation and the risk level at
     closure; reopening needs a reason; a case changed since `expected_version` raises
-    CaseStatusConflict naming who moved it to what and when. Refusals write nothing.
+    CaseStatusConflict naming who moved it to what and when. Refusals write nothing. Closing
+    cancels the case's open rule-made tasks; reopening gives it its next review again.
     """
+    from masip.work.services import RuleReason, work_case_closed, work_rules_apply
+
     if not may_change_status(actor=actor, case=case):
         raise PermissionDenied(
             "Only the case's lead investigator, lead clinician or the unit manager can change its status. "
@@ -433,6 +436,10 @@ def case_transition(
             fields=fields,
             detail={"from": from_status, "to": str(target)},
         )
+        if target == CaseStatus.CLOSED:
+            work_case_closed(case=current, actor=actor, request=request)
+        elif from_status == CaseStatus.CLOSED:
+            work_rules_apply(case=current, reason=RuleReason.CASE_REOPENED, actor=actor, request=request)
     for name in ("status", "version", "updated_at", *fields):
         setattr(case, name, getattr(current, name))
     return change

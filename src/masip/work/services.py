@@ -36,6 +36,8 @@ class RuleReason(models.TextChoices):
     RISK_CHANGED = "risk_changed", "Risk level changed"
     REVIEW_DONE = "review_done", "Review done"
     REVIEW_CANCELLED = "review_cancelled", "Review cancelled"
+    CASE_CLOSED = "case_closed", "Case closed"
+    CASE_REOPENED = "case_reopened", "Case reopened"
     DAILY = "daily", "Daily run"
 
 
@@ -328,6 +330,37 @@ def work_rules_apply(*, case: Case, reason: str, actor: Any = None, request: Htt
             work_rules_order_expiry_reminders(case=case, actor=actor, reason=reason, request=request)
         )
     return outcome
+
+
+def work_case_closed(*, case: Case, actor: Any, request: HttpRequest | None = None) -> list[Task]:
+    """Cancel the rule-made tasks still open on a case that has just closed (reviews, first
+    contact, order reminders: a closed case has none due); tasks made by hand stay for their
+    owners to finish or cancel. Each is audited, in the caller's transaction. Reopening the
+    case runs `work_rules_apply(reason=RuleReason.CASE_REOPENED)`, which gives it a review again.
+    """
+    now = timezone.now()
+    cancelled = list(
+        Task.unscoped.select_for_update()
+        .filter(case_id=case.pk, status=TaskStatus.OPEN)
+        .exclude(kind=TaskKind.MANUAL)
+        .order_by("pk")
+    )
+    for task in cancelled:
+        task.status = TaskStatus.CANCELLED
+        task.closed_by = task.updated_by = actor
+        task.closed_at = now
+        save_versioned(task, expected_version=task.version, fields=["status", "closed_by", "closed_at", "updated_by"])
+        audit_record(
+            action=AuditAction.CHANGE,
+            actor=actor,
+            request=request,
+            unit=case.unit,
+            obj=task,
+            case_id=case.pk,
+            fields=["status", "closed_by", "closed_at"],
+            detail={"status": str(TaskStatus.CANCELLED), "reason": str(RuleReason.CASE_CLOSED)},
+        )
+    return cancelled
 
 
 def _audit_rule(task: Task, case: Case, *, created: bool, reason: str, actor: Any, request: HttpRequest | None) -> None:
