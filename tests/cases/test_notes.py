@@ -374,3 +374,19 @@ def test_only_a_health_note_can_have_a_summary_released():
     assert "Only a clinical (health) note can have a summary released to the team." in response.content.decode()
     assert CaseNote.unscoped.count() == 1
     assert not AuditEvent.objects.filter(action=AuditAction.DISCLOSE).exists()
+
+
+def test_a_released_summary_is_changed_only_by_a_role_that_writes_health_notes():
+    from masip.cases.services import case_note_may_edit, case_note_release_summary
+
+    case = CaseFactory()
+    _, clinician = _on_team(Role.CLINICIAN, case)
+    _, advocate = _on_team(Role.STALKING_ADVOCATE, case)
+    _, manager = _on_team(Role.UNIT_MANAGER, case)
+    note = CaseNoteFactory(case=case, compartment=Compartment.HEALTH, created_by=clinician, body="Clinical detail.")
+    summary = case_note_release_summary(actor=clinician, note=note, summary="Engaging with treatment.")
+    assert case_note_may_edit(actor=clinician, note=summary)
+    # The team reads the clinician's wording; it does not rewrite it.
+    assert not case_note_may_edit(actor=advocate, note=summary)
+    assert not case_note_may_edit(actor=manager, note=summary)
+    assert verified_client(advocate).get(_edit_url(summary)).status_code in (403, 404)

@@ -1011,9 +1011,15 @@ def _writable_compartment(*, actor: Any, case: Case, compartment: str) -> Compar
 
 
 def case_note_may_edit(*, actor: Any, note: CaseNote) -> bool:
-    """Its author while they may still write in its compartment, or a role the policy lets change it."""
+    """Its author while they may still write in its compartment, or a role the policy lets change it.
+
+    A released clinical summary is the clinician's wording of what the team may know: only a
+    role that writes health notes may change it, never the team at large.
+    """
     principal = principal_for(actor)
     unit_id = note.case.unit_id
+    if note.is_released_summary and not principal.may(unit_id, Compartment.HEALTH, Action.CREATE):
+        return False
     if note.created_by_id == getattr(actor, "pk", None) and principal.may(unit_id, note.compartment, Action.CREATE):
         return True
     return principal.may(unit_id, note.compartment, Action.CHANGE)
