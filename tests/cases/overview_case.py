@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import count
 
 from django.utils import timezone
@@ -56,6 +56,7 @@ class BusyCase:
     clinician: User
     advocate: User
     victim: CaseParticipant
+    sister: CaseParticipant
 
 
 def _user(unit: Unit, agency: Agency, role: str, name: str) -> User:
@@ -112,7 +113,7 @@ def busy_case(*, entries: int = 500, documents: int = 50, unit: Unit | None = No
     for person in people:
         person.refresh_match_keys()  # as Person.save() would
     Person.unscoped.bulk_create(people)
-    victim, perpetrator, sister = CaseParticipant.unscoped.bulk_create(
+    victim, _perpetrator, sister = CaseParticipant.unscoped.bulk_create(
         [
             CaseParticipant(case=case, person=people[0], role=ParticipantRole.VICTIM),
             CaseParticipant(case=case, person=people[1], role=ParticipantRole.PERPETRATOR),
@@ -135,7 +136,7 @@ def busy_case(*, entries: int = 500, documents: int = 50, unit: Unit | None = No
     )
     changes = min(STATUS_CHANGES, entries)
     statuses = [CaseStatus.OPEN, CaseStatus.ACTIVE, CaseStatus.UNDER_REVIEW, CaseStatus.ACTIVE]
-    CaseStatusChange.unscoped.bulk_create(
+    history = CaseStatusChange.unscoped.bulk_create(
         [
             CaseStatusChange(
                 case=case,
@@ -172,10 +173,14 @@ def busy_case(*, entries: int = 500, documents: int = 50, unit: Unit | None = No
             )
         )
     CaseNote.unscoped.bulk_create(notes)
-    # Spread the timeline over time (bulk_create stamps every row with the same moment).
+    # Spread the timeline over time (bulk_create stamps the rows with the moment they were made):
+    # a note an hour, a status change a day, an exhibit every ten hours, interleaved.
     for i, note in enumerate(notes):
         note.created_at = note.updated_at = now - timedelta(hours=i)
     CaseNote.unscoped.bulk_update(notes, ["created_at", "updated_at"], batch_size=250)
+    for i, change in enumerate(history):
+        change.created_at = change.updated_at = now - timedelta(hours=24 * i + 3)
+    CaseStatusChange.unscoped.bulk_update(history, ["created_at", "updated_at"])
     items = [
         EvidenceItem(
             case=case,
@@ -197,7 +202,10 @@ def busy_case(*, entries: int = 500, documents: int = 50, unit: Unit | None = No
         for i in range(documents)
     ]
     EvidenceItem.unscoped.bulk_create(items)
-    today = date.today()
+    for i, item in enumerate(items):
+        item.created_at = item.updated_at = now - timedelta(hours=10 * (documents - 1 - i) + 5)
+    EvidenceItem.unscoped.bulk_update(items, ["created_at", "updated_at"], batch_size=250)
+    today = timezone.localdate()
     Task.unscoped.bulk_create(
         [
             Task(
@@ -226,4 +234,4 @@ def busy_case(*, entries: int = 500, documents: int = 50, unit: Unit | None = No
             ),
         ]
     )
-    return BusyCase(case, investigator, clinician, advocate, victim)
+    return BusyCase(case, investigator, clinician, advocate, victim, sister)

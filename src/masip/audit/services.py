@@ -145,7 +145,9 @@ def _append(events: list[AuditEvent]) -> None:
     """Chain and sign `events`, in order, after the last committed event, and insert them."""
     keyring = audit_keyring()
     key = keyring.keys[keyring.primary_id]
-    with transaction.atomic():
+    # No savepoint inside a caller's transaction: an audit row that cannot be written must
+    # take the caller's change (or page) down with it, never be rolled back alone.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)

@@ -70,13 +70,14 @@ class CaseOverview:
 def recent_notes_for(*, user: Any, case: Case, limit: int = TIMELINE_LIMIT) -> tuple[list[CaseNote], int]:
     """The `limit` newest notes and contact records the user may read, and how many they may
     read in all: one query. Each carries `may_edit` and `may_release` for the page's links."""
-    notes = list(
+    notes: list[CaseNote] = list(
         selectors.case_notes_for(user=user, case=case)
         .annotate(visible_total=Window(Count("pk")))
         .order_by("-created_at", "-pk")[:limit]
     )
     selectors.notes_with_rights(user=user, case=case, notes=notes)
-    return notes, (notes[0].visible_total if notes else 0)  # type: ignore[attr-defined]
+    total: int = getattr(notes[0], "visible_total", 0) if notes else 0
+    return notes, total
 
 
 def _timeline(notes: list[CaseNote], changes: list[CaseStatusChange], items: list[EvidenceItem]) -> list[TimelineEntry]:

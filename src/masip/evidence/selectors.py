@@ -65,14 +65,15 @@ def evidence_recent_for(*, user: Any, case: Case, limit: int) -> tuple[list[Evid
     """The `limit` most recently added exhibits the user may view, newest first, and how many
     they may view in all: one query, however many exhibits the case has. Not audited: the
     caller audits what it shows (`evidence_list_audit`)."""
-    items = list(
+    items: list[EvidenceItem] = list(
         EvidenceItem.objects.visible_to(user, Action.VIEW)
         .filter(case=case)
         .select_related("created_by")
         .annotate(visible_total=Window(Count("pk")))
         .order_by("-created_at", "-exhibit_ref")[:limit]
     )
-    return items, (items[0].visible_total if items else 0)  # type: ignore[attr-defined]
+    total: int = getattr(items[0], "visible_total", 0) if items else 0
+    return items, total
 
 
 def case_evidence_section(*, user: Any, case: Case, request: HttpRequest | None = None) -> dict[str, Any]:
