@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -121,3 +121,17 @@ def test_switch_unit_goes_back_to_the_page_it_was_made_on_but_never_off_site():
     assert back["Location"] == "/accounts/profile/?tab=roles"  # the path only: never another host
     away = client.post(url, {"unit": other.pk}, HTTP_REFERER="https://evil.example/")
     assert away["Location"] == reverse("home")
+
+
+def test_the_last_request_time_is_written_at_most_once_a_minute():
+    user = member(Role.CLINICIAN)
+    client = sign_in(user)
+    assert _signed_in(client)
+    first = client.session["masip_last_seen"]
+    assert _signed_in(client)
+    assert client.session["masip_last_seen"] == first  # a page within the minute writes nothing
+    session = client.session
+    session["masip_last_seen"] = (timezone.now() - timedelta(minutes=2)).isoformat()
+    session.save()
+    assert _signed_in(client)
+    assert timezone.now() - datetime.fromisoformat(client.session["masip_last_seen"]) < timedelta(seconds=5)

@@ -112,8 +112,8 @@ def test_detail_shows_summary_team_and_only_the_notes_the_role_may_read():
     assert "Team note: panel on Thursday." in html
     assert "Clinical note: formulation started." in html
     assert "Police note" not in html
-    groups = [group.compartment for group in response.context["note_groups"]]
-    assert groups == [Compartment.TEAM, Compartment.HEALTH]
+    shown = {entry.note.compartment for entry in response.context["overview"].timeline if entry.note}
+    assert shown == {Compartment.TEAM, Compartment.HEALTH}
     offered = [value for value, _ in response.context["note_form"].fields["compartment"].widget.choices]
     assert offered == [Compartment.TEAM, Compartment.HEALTH]
 

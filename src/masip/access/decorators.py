@@ -122,3 +122,17 @@ def require_case_action(user: Any, unit_id: int, compartment: str, action: str) 
     """Raise PermissionDenied unless the user's roles in the case's unit allow it."""
     if not principal_for(user).may(unit_id, compartment, action):
         raise PermissionDenied("Your role does not allow this on this case.")
+
+
+def reads_audited_together(view: View) -> View:
+    """Put outside a permission decorator: the audit rows of what the view reads (the case, the
+    contact details it shows, the lists it shows) are written together, in one INSERT, once the
+    page is built and before it is sent. Every read keeps its own row."""
+    from masip.audit.services import audit_batch
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with audit_batch():
+            return view(request, *args, **kwargs)
+
+    return wrapper

@@ -34,6 +34,7 @@ class Principal:
 
 ANONYMOUS = Principal(user_id=None)
 _CACHE_ATTR = "_masip_principal"
+_MEMBERSHIPS_ATTR = "_masip_memberships"
 
 
 def principal_for(user: Any) -> Principal:
@@ -48,15 +49,27 @@ def principal_for(user: Any) -> Principal:
         return cached
     from masip.accounts.models import Membership
 
+    # The units come along so that the page header (active_memberships) needs no query of its own.
+    memberships = list(Membership.objects.active().filter(user=user).select_related("unit"))
     roles: dict[int, set[str]] = defaultdict(set)
-    for unit_id, role in Membership.objects.active().filter(user=user).values_list("unit_id", "role"):
-        roles[unit_id].add(role)
+    for membership in memberships:
+        roles[membership.unit_id].add(membership.role)
     principal = Principal(user_id=user.pk, roles_by_unit={u: frozenset(r) for u, r in roles.items()})
+    setattr(user, _MEMBERSHIPS_ATTR, memberships)
     setattr(user, _CACHE_ATTR, principal)
     return principal
 
 
+def active_memberships(user: Any) -> list[Any]:
+    """The user's active memberships with their units, read once with the Principal."""
+    if principal_for(user).is_anonymous:
+        return []
+    memberships: list[Any] = getattr(user, _MEMBERSHIPS_ATTR)
+    return memberships
+
+
 def forget_principal(user: Any) -> None:
     """Drop the cached Principal (after a role change within the same request)."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    for attr in (_CACHE_ATTR, _MEMBERSHIPS_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)

@@ -21,7 +21,12 @@ IDLE_MESSAGE = (
 
 
 class IdleTimeoutMiddleware:
-    """Ends a session after MASIP_IDLE_TIMEOUT without a request, audited, with a clear message."""
+    """Ends a session after MASIP_IDLE_TIMEOUT without a request, audited, with a clear message.
+
+    The time of the last request is written to the session at most once per
+    MASIP_IDLE_RESOLUTION, not on every page (a session write is a database UPDATE): a session
+    may therefore end up to that much sooner than the timeout, never later.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -35,7 +40,7 @@ class IdleTimeoutMiddleware:
                 audit_record(action=AuditAction.SESSION_EXPIRED, actor=user, request=request)
                 logout(request)
                 messages.warning(request, IDLE_MESSAGE)
-            else:
+            elif not last_seen or now - datetime.fromisoformat(last_seen) >= settings.MASIP_IDLE_RESOLUTION:
                 request.session[_LAST_SEEN] = now.isoformat()
         return self.get_response(request)
 

@@ -11,12 +11,12 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from masip.access.policy import Capability
-from masip.access.principal import principal_for
+from masip.access.principal import active_memberships, principal_for
 from masip.accounts.models import Invitation, Membership, Role, Unit, User
 
 
 def memberships_for_header(*, user: Any, current_unit_id: int | None) -> dict[str, Any]:
-    active = list(Membership.objects.active().filter(user=user).select_related("unit"))
+    active = active_memberships(user)
     units = {m.unit_id: m.unit for m in active}
     current = units.get(current_unit_id) if current_unit_id else None
     if current is None and active:

@@ -9,7 +9,9 @@ from __future__ import annotations
 import ipaddress
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.conf import settings
@@ -76,41 +78,91 @@ def audit_record(
 
     Records field *names* only, never their values. Guarantees the event is chained to the
     last committed event and signed with the first key of MASIP_AUDIT_KEYS; runs in (or opens)
-    a transaction.
+    a transaction. Inside `audit_batch()`, a read is written when the block is left.
     """
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = obj.pk if object_id is None else object_id
     actor_obj = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
     ip, agent = _client(request)
+    event = AuditEvent(
+        actor=actor_obj,
+        actor_label=actor_obj.email if actor_obj is not None else "",
+        unit=unit,
+        action=AuditAction(action),
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        case_id=case_id,
+        person_id=person_id,
+        fields=sorted(set(fields)),
+        justification=justification,
+        ip_address=ip,
+        user_agent=agent,
+        # A JSON round trip now makes the hashed form equal to what the database returns.
+        detail=json.loads(json.dumps(detail or {}, default=str)),
+    )
+    pending = _pending.get()
+    if pending is not None and event.action in BATCHABLE:
+        pending.append(event)
+        return event
+    if pending:
+        # A write inside a batch: what was read before it is logged before it, in order.
+        _append(pending)
+        pending.clear()
+    _append([event])
+    return event
+
+
+# Reads that a page may log together, in one INSERT, when it has shown everything.
+BATCHABLE = frozenset({AuditAction.VIEW, AuditAction.DENIED})
+_pending: ContextVar[list[AuditEvent] | None] = ContextVar("masip_audit_pending", default=None)
+
+
+@contextmanager
+def audit_batch() -> Iterator[None]:
+    """Log the reads (`view` and `denied` events) recorded inside the block together on leaving
+    it, however it is left: one chain lock, one read of the chain's end, one INSERT.
+
+    For pages that read several things (a case, the people's contact details shown, the exhibits
+    listed): each still gets its own signed row, in the order it was read, before the response
+    leaves the server. Events of any other action are written at once, after the reads before
+    them. An event returned inside the block has its `seq` only once the block is left.
+    """
+    if _pending.get() is not None:  # already batching: the outer block writes
+        yield
+        return
+    pending: list[AuditEvent] = []
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+        if pending:
+            _append(pending)
+
+
+def _append(events: list[AuditEvent]) -> None:
+    """Chain and sign `events`, in order, after the last committed event, and insert them."""
     keyring = audit_keyring()
-    with transaction.atomic():
+    key = keyring.keys[keyring.primary_id]
+    # No savepoint inside a caller's transaction: an audit row that cannot be written must
+    # take the caller's change (or page) down with it, never be rolled back alone.
+    with transaction.atomic(savepoint=False):
         _lock_chain()
         last = AuditEvent.objects.order_by("-seq").values_list("seq", "hash").first()
         seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS_HASH)
-        event = AuditEvent(
-            seq=seq,
-            occurred_at=timezone.now(),
-            actor=actor_obj,
-            actor_label=actor_obj.email if actor_obj is not None else "",
-            unit=unit,
-            action=AuditAction(action),
-            object_type=object_type,
-            object_id="" if object_id is None else str(object_id),
-            case_id=case_id,
-            person_id=person_id,
-            fields=sorted(set(fields)),
-            justification=justification,
-            ip_address=ip,
-            user_agent=agent,
-            # A JSON round trip now makes the hashed form equal to what the database returns.
-            detail=json.loads(json.dumps(detail or {}, default=str)),
-            key_id=keyring.primary_id,
-            prev_hash=prev_hash,
-        )
-        event.hash = chain_hash(_row_of(event), keyring.keys[keyring.primary_id])
-        event.save(force_insert=True)
-    return event
+        now = timezone.now()
+        for event in events:
+            event.seq = seq
+            event.occurred_at = now  # the time it was logged, in step with `seq`
+            event.key_id = keyring.primary_id
+            event.prev_hash = prev_hash
+            event.hash = prev_hash = chain_hash(_row_of(event), key)
+            seq += 1
+        if len(events) == 1:
+            events[0].save(force_insert=True)
+        else:
+            AuditEvent.objects.bulk_create(events)
 
 
 def _row_of(event: AuditEvent) -> dict[str, Any]:

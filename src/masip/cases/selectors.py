@@ -88,20 +88,17 @@ def case_get_for(*, user: Any, case_id: Any, request: HttpRequest | None = None)
     A case of a unit where the user holds the break-glass capability, but outside their
     caseload, raises BreakGlassRequired instead, so the view can ask for a reason.
     """
-    principal = principal_for(user)
-    glass_units = principal.units_with(Capability.BREAK_GLASS)
-    if glass_units:
-        try:
-            wanted = uuid.UUID(str(case_id))
-        except ValueError:
-            wanted = None
-        if (
-            wanted is not None
-            and not Case.objects.visible_to(user).filter(pk=wanted).exists()
-            and Case.unscoped.filter(pk=wanted, unit_id__in=glass_units).exists()
-        ):
+    visible = Case.objects.visible_to(user).select_related("unit", "lead_agency", "repeat_of")
+    try:
+        wanted: uuid.UUID | None = uuid.UUID(str(case_id))
+    except ValueError:
+        wanted = None
+    case = visible.filter(pk=wanted).first() if wanted is not None else None
+    if case is None:
+        glass_units = principal_for(user).units_with(Capability.BREAK_GLASS)
+        if wanted is not None and glass_units and Case.unscoped.filter(pk=wanted, unit_id__in=glass_units).exists():
             raise BreakGlassRequired(wanted)
-    case = get_visible_or_404(Case.objects.visible_to(user).select_related("unit"), case_id, user=user, request=request)
+        case = get_visible_or_404(visible, case_id, user=user, request=request)
     audit_record(action=AuditAction.VIEW, actor=user, request=request, unit=case.unit, obj=case, case_id=case.pk)
     return case
 
@@ -165,17 +162,22 @@ class NoteGroup:
     notes: list[CaseNote]
 
 
-def case_notes_grouped_for(*, user: Any, case: Case) -> list[NoteGroup]:
-    """The notes the user may view, grouped by compartment in a fixed order; empty groups left out."""
-    principal = principal_for(user)
-    may_release = principal.may(case.unit_id, Compartment.HEALTH, Action.CREATE)
-    by_compartment: dict[str, list[CaseNote]] = {}
-    for note in case_notes_for(user=user, case=case):
+def notes_with_rights(*, user: Any, case: Case, notes: list[CaseNote]) -> list[CaseNote]:
+    """`notes` of `case`, each marked with `may_edit` and `may_release` for the page's links (no query)."""
+    may_release = principal_for(user).may(case.unit_id, Compartment.HEALTH, Action.CREATE)
+    for note in notes:
         note.case = case  # the case is already loaded: editing rights need its unit, not a query per note
         note.may_edit = case_note_may_edit(actor=user, note=note)  # type: ignore[attr-defined]
         note.may_release = (  # type: ignore[attr-defined]
             may_release and note.compartment == Compartment.HEALTH and not note.is_released_summary
         )
+    return notes
+
+
+def case_notes_grouped_for(*, user: Any, case: Case) -> list[NoteGroup]:
+    """The notes the user may view, grouped by compartment in a fixed order; empty groups left out."""
+    by_compartment: dict[str, list[CaseNote]] = {}
+    for note in notes_with_rights(user=user, case=case, notes=list(case_notes_for(user=user, case=case))):
         by_compartment.setdefault(note.compartment, []).append(note)
     return [NoteGroup(c, by_compartment[c.value]) for c in COMPARTMENT_ORDER if c.value in by_compartment]
 

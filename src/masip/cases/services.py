@@ -300,14 +300,18 @@ def allowed_transitions(status: str) -> tuple[CaseStatus, ...]:
     return TRANSITIONS.get(CaseStatus(status), ())
 
 
-def may_change_status(*, actor: Any, case: Case) -> bool:
+def may_change_status(*, actor: Any, case: Case, team: Iterable[CaseTeamMember] | None = None) -> bool:
     """The case's lead investigator, lead clinician or unit manager on its team, or a manager
-    who allocates the unit's cases; each needs `change` in the team compartment too."""
+    who allocates the unit's cases; each needs `change` in the team compartment too.
+
+    `team`: the case's current team when the caller has it already (saves a query)."""
     principal = principal_for(actor)
     if not principal.may(case.unit_id, Compartment.TEAM, Action.CHANGE):
         return False
     if principal.can(Capability.ALLOCATE_CASES, unit_id=case.unit_id):
         return True
+    if team is not None:
+        return any(m.user_id == principal.user_id and m.role_on_case in LEAD_CASE_ROLES for m in team)
     return (
         CaseTeamMember.objects.active()
         .filter(case_id=case.pk, user_id=principal.user_id, role_on_case__in=LEAD_CASE_ROLES)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<str:case_id>/break-glass/", views.break_glass, name="break_glass"),
     path("<str:case_id>/notes/", views.note_add, name="note_add"),
     # Notes and contact records.
+    path("<str:case_id>/notes/all/", views.note_list, name="notes"),
     path("<str:case_id>/contacts/", note_views.contact_add, name="contact_add"),
     path("<str:case_id>/notes/<str:note_id>/edit/", note_views.note_edit, name="note_edit"),
     path("<str:case_id>/notes/<str:note_id>/history/", note_views.note_history, name="note_history"),

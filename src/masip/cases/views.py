@@ -14,15 +14,14 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from masip.access.decorators import case_permission, requires_capability
+from masip.access.decorators import case_permission, reads_audited_together, requires_capability
 from masip.access.models import BREAK_GLASS_LIFETIME
 from masip.access.policy import Action, Capability, Compartment
 from masip.access.principal import principal_for
 from masip.cases import selectors, services
 from masip.cases.forms import BreakGlassForm, CaseFilterForm, CaseNoteForm
 from masip.cases.models import Case
-from masip.cases.workflow_views import case_page_workflow_context
-from masip.work import selectors as work_selectors
+from masip.cases.overview import case_overview_for
 
 CASES_PER_PAGE = 25
 
@@ -51,23 +50,53 @@ def _detail_context(request: HttpRequest, case: Case, note_form: CaseNoteForm | 
     user = request.user
     offered = selectors.note_compartments_offered(user=user, case=case)
     may_add_note = bool(offered) and principal_for(user).may(case.unit_id, Compartment.TEAM, Action.CREATE)
-    participants = selectors.case_participants_for(user=user, case=case, request=request)
+    overview = case_overview_for(user=user, case=case, request=request)
     return {
         "case": case,
-        "team": selectors.case_team_for(case=case),
-        "participants": participants.participants,
-        "contact_visible": participants.contact_visible,
+        "overview": overview,
+        "team": overview.team,
+        "participants": overview.participants,
+        "contact_visible": overview.contact_visible,
         "contact_roles": selectors.roles_seeing_victim_contact(),
-        "note_groups": selectors.case_notes_grouped_for(user=user, case=case),
         "note_form": (note_form or CaseNoteForm(offered=offered)) if may_add_note else None,
-        "case_tasks": work_selectors.case_tasks_for(user=user, case=case),
-        **case_page_workflow_context(request, case),
+        "case_tasks": overview.tasks,
+        "status_history": overview.status_history,
+        "processes": overview.processes,
+        "may_change_case": overview.may_change_case,
+        "may_change_status": overview.may_change_status,
+        "may_allocate": overview.may_allocate,
+        # The evidence section (evidence/_case_section_body.html).
+        "items": overview.evidence,
+        "total": overview.evidence_total,
+        "may_upload": overview.may_upload,
     }
 
 
+@reads_audited_together
 @case_permission(Compartment.TEAM, Action.VIEW)
 def case_detail(request: HttpRequest, case: Case) -> HttpResponse:
+    """The case overview: who is involved, risk, orders, next review, tasks, the recent timeline, the team."""
     return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+NOTES_PER_PAGE = 50
+
+
+@reads_audited_together
+@case_permission(Compartment.TEAM, Action.VIEW)
+def note_list(request: HttpRequest, case: Case) -> HttpResponse:
+    """Every note and contact record the user may read on the case, newest first, 50 a page."""
+    paginator = Paginator(
+        selectors.case_notes_for(user=request.user, case=case).order_by("-created_at", "-pk"), NOTES_PER_PAGE
+    )
+    page = paginator.get_page(request.GET.get("page"))
+    notes = selectors.notes_with_rights(user=request.user, case=case, notes=list(page.object_list))
+    may_add_note = principal_for(request.user).may(case.unit_id, Compartment.TEAM, Action.CREATE) and bool(
+        selectors.note_compartments_offered(user=request.user, case=case)
+    )
+    return render(
+        request, "cases/notes/list.html", {"case": case, "page": page, "notes": notes, "may_add_note": may_add_note}
+    )
 
 
 @case_permission(Compartment.TEAM, Action.CREATE)

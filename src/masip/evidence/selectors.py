@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Count, Window
 from django.http import HttpRequest
 
 from masip.access.lookup import get_visible_or_404
@@ -60,14 +61,28 @@ def evidence_may_hand_over(*, user: Any, item: EvidenceItem) -> bool:
     return principal_for(user).may(item.case.unit_id, item.compartment, Action.DISCLOSE)
 
 
+def evidence_recent_for(*, user: Any, case: Case, limit: int) -> tuple[list[EvidenceItem], int]:
+    """The `limit` most recently added exhibits the user may view, newest first, and how many
+    they may view in all: one query, however many exhibits the case has. Not audited: the
+    caller audits what it shows (`evidence_list_audit`)."""
+    items: list[EvidenceItem] = list(
+        EvidenceItem.objects.visible_to(user, Action.VIEW)
+        .filter(case=case)
+        .select_related("created_by")
+        .annotate(visible_total=Window(Count("pk")))
+        .order_by("-created_at", "-exhibit_ref")[:limit]
+    )
+    total: int = getattr(items[0], "visible_total", 0) if items else 0
+    return items, total
+
+
 def case_evidence_section(*, user: Any, case: Case, request: HttpRequest | None = None) -> dict[str, Any]:
     """The few most recent exhibits for the case page, the total, and whether the user may add one."""
-    items = evidence_list_for(user=user, case=case)
-    recent = items[-CASE_SECTION_LIMIT:][::-1]
+    recent, total = evidence_recent_for(user=user, case=case, limit=CASE_SECTION_LIMIT)
     evidence_list_audit(user=user, case=case, items=recent, request=request)
     return {
         "case": case,
         "items": recent,
-        "total": len(items),
+        "total": total,
         "may_upload": bool(evidence_compartments_offered(user=user, case=case)),
     }

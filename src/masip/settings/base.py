@@ -123,6 +123,8 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 
 # Sessions: 15 minutes idle (IdleTimeoutMiddleware), 10 hours at most, gone with the browser.
 MASIP_IDLE_TIMEOUT = timedelta(minutes=15)
+# How often the time of a session's last request is written (each write is a database UPDATE).
+MASIP_IDLE_RESOLUTION = timedelta(minutes=1)
 SESSION_COOKIE_AGE = 10 * 60 * 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

@@ -21,7 +21,7 @@ from masip.accounts.models import Membership, Unit, User
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case, CaseStatus
-from masip.work.models import Task, TaskStatus
+from masip.work.models import Task, TaskKind, TaskStatus
 from masip.work.services import task_may_work_on
 
 # How far back "My work" looks for things worth knowing about.
@@ -59,10 +59,11 @@ class CaseTasks:
     today: date
 
 
-def case_tasks_for(*, user: Any, case: Case) -> CaseTasks:
+def case_tasks_for(*, user: Any, case: Case, team: Iterable[CaseTeamMember] | None = None) -> CaseTasks:
     """The case's open tasks (soonest due first) and the last few closed, for a case the user
     has already been allowed to see (its reading audited by case_get_for). Titles, owners and
-    dates only: the details of a task are read, and audited, on its own page."""
+    dates only: the details of a task are read, and audited, on its own page. One query when
+    the caller passes the case's current `team`."""
     tasks = list(
         Task.objects.visible_to(user)
         .filter(case=case)
@@ -72,10 +73,15 @@ def case_tasks_for(*, user: Any, case: Case) -> CaseTasks:
     )
     open_tasks = [t for t in tasks if t.status == TaskStatus.OPEN]
     closed = sorted((t for t in tasks if t.status != TaskStatus.OPEN), key=lambda t: t.closed_at or t.updated_at)
-    may = task_may_work_on(user=user, case=case) and principal_for(user).may(
+    may = task_may_work_on(user=user, case=case, team=team) and principal_for(user).may(
         case.unit_id, Compartment.TEAM, Action.CREATE
     )
     return CaseTasks(case, open_tasks, closed[::-1][:CLOSED_TASKS_ON_CASE_PAGE], may, timezone.localdate())
+
+
+def next_review(tasks: CaseTasks) -> Task | None:
+    """The case's open review task (the rules keep at most one), from its tasks already read."""
+    return next((task for task in tasks.open if task.kind == TaskKind.REVIEW), None)
 
 
 def task_get_for(*, user: Any, case: Case, task_id: Any, request: HttpRequest | None = None) -> Task:

@@ -6,6 +6,7 @@ Someone reading a case through break-glass may see its tasks but not change them
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -60,15 +61,18 @@ class StaleTaskError(StaleEditError):
 # --- who may work on tasks -------------------------------------------------------------------
 
 
-def task_may_work_on(*, user: Any, case: Case) -> bool:
-    """The case team and the unit's caseload overseers; not a break-glass reader."""
+def task_may_work_on(*, user: Any, case: Case, team: Iterable[CaseTeamMember] | None = None) -> bool:
+    """The case team and the unit's caseload overseers; not a break-glass reader.
+
+    `team`: the case's current team when the caller has it already (saves a query)."""
     principal = principal_for(user)
     if principal.can(Capability.OVERSEE_UNIT_CASELOAD, unit_id=case.unit_id):
         return True
-    return (
-        principal.can(Capability.WORK_CASES, unit_id=case.unit_id)
-        and CaseTeamMember.objects.active().filter(case_id=case.pk, user_id=principal.user_id).exists()
-    )
+    if not principal.can(Capability.WORK_CASES, unit_id=case.unit_id):
+        return False
+    if team is not None:
+        return any(member.user_id == principal.user_id for member in team)
+    return CaseTeamMember.objects.active().filter(case_id=case.pk, user_id=principal.user_id).exists()
 
 
 def _require(actor: Any, case: Case, action: Action) -> None:
