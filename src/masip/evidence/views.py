@@ -16,12 +16,12 @@ from django.views.decorators.http import require_POST
 from masip.access.decorators import case_permission
 from masip.access.policy import Action, Compartment
 from masip.cases.models import Case
+from masip.core.uploads import FORM_OVERHEAD_BYTES, UploadLimit, declared_length, limit_uploads
 from masip.evidence import selectors, services
 from masip.evidence.forms import EvidenceUploadForm, HandOverForm
 from masip.evidence.models import EvidenceItem
 from masip.evidence.names import content_disposition, download_filename
 from masip.evidence.sniff import ACCEPTED, FileRefused
-from masip.evidence.uploads import FORM_OVERHEAD_BYTES, InMemory, UploadLimit, declared_length
 
 # Service errors about these details belong next to the form field that asked for them.
 _FIELD_FOR = {"captured_at": "captured_on"}
@@ -69,8 +69,7 @@ def evidence_upload(request: HttpRequest, case: Case) -> HttpResponse:
     if declared_length(request) > limit + FORM_OVERHEAD_BYTES:
         # Refused before the body is read: nothing of the file is kept, even for a moment.
         return _upload_page(request, case, _refused(offered, services.too_large_message(limit)), status=413)
-    handler = UploadLimit(request, limit)
-    request.upload_handlers = [handler, InMemory(request)]
+    handler = limit_uploads(request, limit)
     return _upload_checked(request, case, offered, handler)
 
 

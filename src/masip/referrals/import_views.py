@@ -8,7 +8,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.files.uploadhandler import FileUploadHandler, MemoryFileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -17,40 +16,12 @@ from django.views.decorators.http import require_POST
 from masip.access.decorators import requires_capability
 from masip.access.policy import Capability
 from masip.accounts.models import Unit
+from masip.core.uploads import FORM_OVERHEAD_BYTES, UploadLimit, declared_length, limit_uploads
 from masip.referrals import import_selectors as selectors
 from masip.referrals import import_services as services
 from masip.referrals.import_forms import ImportUploadForm
 from masip.referrals.imports import COLUMNS, REQUIRED_COLUMNS, FileRefused
 from masip.referrals.models import ImportJob, ImportStatus
-
-# Room for the rest of a multipart body (boundaries, the CSRF token, the checkbox) around the file.
-FORM_OVERHEAD_BYTES = 64 * 1024
-
-
-class _UploadLimit(FileUploadHandler):
-    """Stops reading an upload as soon as it passes the limit (a client may not say its size)."""
-
-    def __init__(self, request: HttpRequest, limit: int) -> None:
-        super().__init__(request)
-        self.limit = limit
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
-        if start + len(raw_data) > self.limit:
-            self.exceeded = True
-            raise StopUpload(connection_reset=True)
-        return raw_data
-
-    def file_complete(self, file_size: int) -> None:
-        return None
-
-
-class _InMemory(MemoryFileUploadHandler):
-    """Keeps the upload in memory whatever its size (the limit above bounds it): Django would
-    otherwise spool a file over FILE_UPLOAD_MAX_MEMORY_SIZE to an unencrypted temporary file."""
-
-    def handle_raw_input(self, *args: Any, **kwargs: Any) -> None:
-        self.activated = True
 
 
 @requires_capability(Capability.TRIAGE_REFERRALS)
@@ -84,20 +55,15 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _upload_page(request, unit, ImportUploadForm())
     limit = settings.MASIP_IMPORT_MAX_BYTES
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > limit + FORM_OVERHEAD_BYTES:
+    if declared_length(request) > limit + FORM_OVERHEAD_BYTES:
         # Refused before the body is read: nothing of the file is stored, even for a moment.
         return _upload_page(request, unit, _refused(services.too_large_message(limit)), status=413)
-    handler = _UploadLimit(request, limit)
-    request.upload_handlers = [handler, _InMemory(request)]
+    handler = limit_uploads(request, limit)
     return _upload_checked(request, unit, handler)
 
 
 @csrf_protect
-def _upload_checked(request: HttpRequest, unit: Unit | None, handler: _UploadLimit) -> HttpResponse:
+def _upload_checked(request: HttpRequest, unit: Unit | None, handler: UploadLimit) -> HttpResponse:
     form = ImportUploadForm(request.POST, request.FILES)
     if handler.exceeded:
         return _upload_page(request, unit, _refused(services.too_large_message(handler.limit)), status=413)
