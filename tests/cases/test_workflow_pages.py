@@ -75,6 +75,8 @@ def test_closing_on_the_page_without_a_reason_says_what_is_missing():
     assert "Choose why the case is being closed." in words
     assert "Choose the risk level at closure" in words
     assert "Explain the closure" in words
+    # What closing needs is not offered as optional.
+    assert "(optional)" not in text(client.get(status_url(case)))
 
 
 def test_a_team_member_who_does_not_lead_sees_the_history_but_cannot_move_the_status():

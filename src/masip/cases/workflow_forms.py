@@ -27,6 +27,7 @@ from masip.cases.services import (
     RELATIONSHIP_MAX_LENGTH,
     STATUS_REASON_MAX_LENGTH,
 )
+from masip.core.forms import RequiredWhenCharField, RequiredWhenChoiceField
 from masip.referrals.screening_forms import DATE_FORMATS, DATE_HINT, MAX_VERSION, STALE_FORM, BoundedDateField
 
 
@@ -55,24 +56,21 @@ class StatusChangeForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the status to move the case to.", "invalid_choice": "Choose a status."},
     )
-    closure_reason = forms.ChoiceField(
+    closure_reason = RequiredWhenChoiceField(
         label="Why is the case being closed?",
         help_text="Only when closing the case.",
         choices=[("", "Choose a reason"), *ClosureReason.choices],
-        required=False,
         error_messages={"invalid_choice": "Choose why the case is being closed from the list."},
     )
-    risk_at_closure = forms.ChoiceField(
+    risk_at_closure = RequiredWhenChoiceField(
         label="Risk level at closure",
         help_text="Only when closing the case.",
         choices=[("", "Choose a risk level"), *[(r.value, r.label) for r in CLOSING_RISK_LEVELS]],
-        required=False,
         error_messages={"invalid_choice": "Choose the risk level at closure: low, moderate or high."},
     )
-    reason = forms.CharField(
+    reason = RequiredWhenCharField(
         label="Reason",
         help_text="Required when closing or reopening the case: what has changed and who has been told.",
-        required=False,
         max_length=STATUS_REASON_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"max_length": f"Keep the reason to {STATUS_REASON_MAX_LENGTH} characters or fewer."},

@@ -8,6 +8,7 @@ from typing import Any, cast
 
 from django import forms
 
+from masip.core.forms import RequiredWhenCharField
 from masip.referrals.models import FourAnswer, ReferralStatus, Screening, TriageDecision, Urgency
 from masip.referrals.questions import CURRENT_QUESTION_SET
 from masip.referrals.services import REASONS_MAX_LENGTH
@@ -180,16 +181,6 @@ class AssignScreenerForm(forms.Form):
         field.choices = [("", "Choose a screener"), *((pk, str(user)) for pk, user in self.screeners.items())]
 
 
-class RevealedTextField(forms.CharField):
-    """Text asked for under one option of a conditional reveal: required when that option is
-    chosen (the form's clean() checks), so it is not labelled "(optional)"."""
-
-    def validate(self, value: Any) -> None:
-        if value in self.empty_values:
-            return
-        super().validate(value)
-
-
 FOUR_QUESTIONS = {
     "fixated": (
         "Fixated",
@@ -213,7 +204,7 @@ class ScreeningForm(forms.Form):
         help_text="Think stalking first: choose this only when the FOUR pattern is not there.",
         widget=forms.CheckboxInput(attrs={"data-aria-controls": "conditional-harassment-reason"}),
     )
-    harassment_reason = RevealedTextField(
+    harassment_reason = RequiredWhenCharField(
         label="Why is it harassment rather than stalking?",
         max_length=REASONS_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -325,7 +316,7 @@ class DecisionForm(forms.Form):
             "max_length": f"Reasons can be at most {REASONS_MAX_LENGTH} characters.",
         },
     )
-    advice = RevealedTextField(
+    advice = RequiredWhenCharField(
         label="Advice to the referrer",
         help_text="The referrer reads this advice in masip: write it for them.",
         max_length=REASONS_MAX_LENGTH,
