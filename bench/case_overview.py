@@ -21,15 +21,14 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import database_version, run_child, scratch_database, scratch_urls, uptime
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRATCH = ROOT / "var" / "bench"
 ROLES = ("investigator", "clinician", "advocate")
 BUDGET_MS = 150
 BUDGET_QUERIES = 15
@@ -110,52 +109,6 @@ def _child(database_url: str, runs: int, entries: int, documents: int) -> dict[s
 # --- the parent ---------------------------------------------------------------------------------
 
 
-def _scratch_urls(databases: list[str]) -> dict[str, str]:
-    urls: dict[str, str] = {}
-    if "sqlite" in databases:
-        SCRATCH.mkdir(parents=True, exist_ok=True)
-        path = SCRATCH / "case_overview.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        urls["sqlite"] = f"sqlite:///{path}"
-    if "postgresql" in databases:
-        base = os.environ.get("DATABASE_URL", "")
-        if not base.startswith("postgres"):
-            raise SystemExit("Set DATABASE_URL to a PostgreSQL database to measure PostgreSQL.")
-        parts = urlsplit(base)
-        name = parts.path.lstrip("/") + "_bench_overview"
-        urls["postgresql"] = urlunsplit(parts._replace(path="/" + name))
-    return urls
-
-
-def _postgres(url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(statement)
-
-
-def _versions(vendor: str, url: str) -> str:
-    if vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version} (WAL, as configured by masip.settings)"
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT version()").fetchone()
-    return str(row[0]).split(" on ")[0] if row else "PostgreSQL"
-
-
-def _uptime() -> str:
-    try:
-        return subprocess.run(["uptime"], check=True, capture_output=True, text=True).stdout.strip()  # noqa: S607
-    except (OSError, subprocess.CalledProcessError):
-        return "(uptime not available)"
-
-
 def _section(result: dict[str, Any], version: str, wall: float, command: str, load: str) -> str:
     lines = [
         f"## {result['vendor']}: {result['entries']} timeline entries, {result['documents']} exhibits",
@@ -213,28 +166,11 @@ def main() -> None:
     else:
         command = f".venv/bin/python {command}"
     sections = []
-    for vendor, url in _scratch_urls(databases).items():
-        name = urlsplit(url).path.lstrip("/")
-        if vendor == "postgresql":
-            _postgres(url, f'DROP DATABASE IF EXISTS "{name}"')
-            _postgres(url, f'CREATE DATABASE "{name}"')
-        load = _uptime()
-        try:
-            env = {**os.environ, "DATABASE_URL": url}
-            started = time.perf_counter()
-            child = [str(args.runs), str(args.entries), str(args.documents)]
-            out = subprocess.run(  # noqa: S603
-                [sys.executable, __file__, "--child", url, *child], env=env, check=True, capture_output=True, text=True
-            ).stdout
-            wall = time.perf_counter() - started
-            result = json.loads(out.strip().splitlines()[-1])
-            version = _versions(vendor, url)
-        finally:
-            if vendor == "postgresql":
-                _postgres(url, f'DROP DATABASE IF EXISTS "{name}"')
-            else:
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{urlsplit(url).path}{suffix}").unlink(missing_ok=True)
+    for vendor, url in scratch_urls(databases, "overview").items():
+        load = uptime()
+        with scratch_database(vendor, url):
+            result, wall = run_child(__file__, url, args.runs, args.entries, args.documents)
+            version = database_version(vendor, url)
         sections.append(_section(result, version, wall, command, load))
         print(sections[-1])
     if args.output:

@@ -24,16 +24,15 @@ import json
 import os
 import platform
 import random
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+
+from scratch import database_version, run_child, scratch_database, scratch_urls
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRATCH = ROOT / "var" / "bench"
 GIVEN = ["Amelia", "Olivia", "Isla", "Priya", "Grace", "Sofia", "Ruby", "Chloe", "Aisha", "Freya"]
 FAMILY = ["Fairbrook", "Okafor", "Hale", "Marsh", "Crossley", "Patel", "Nowak", "Evans", "Murphy", "Khan"]
 BEHAVIOURS = ["Following", "turning_up", "Unwanted communication", "threats", "loitering", "gifts_or_items"]
@@ -123,45 +122,6 @@ def _child(database_url: str, rows: int) -> dict[str, Any]:
 # --- the parent ---------------------------------------------------------------------------------
 
 
-def _scratch_urls(databases: list[str]) -> dict[str, str]:
-    urls: dict[str, str] = {}
-    if "sqlite" in databases:
-        SCRATCH.mkdir(parents=True, exist_ok=True)
-        path = SCRATCH / "import.sqlite3"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        urls["sqlite"] = f"sqlite:///{path}"
-    if "postgresql" in databases:
-        base = os.environ.get("DATABASE_URL", "")
-        if not base.startswith("postgres"):
-            raise SystemExit("Set DATABASE_URL to a PostgreSQL database to measure PostgreSQL.")
-        parts = urlsplit(base)
-        name = parts.path.lstrip("/") + "_bench_import"
-        urls["postgresql"] = urlunsplit(parts._replace(path="/" + name))
-    return urls
-
-
-def _postgres(url: str, statement: str) -> None:
-    import psycopg
-
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(statement)
-
-
-def _versions(vendor: str, url: str) -> str:
-    if vendor == "sqlite":
-        import sqlite3
-
-        return f"SQLite {sqlite3.sqlite_version} (WAL, as configured by masip.settings)"
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        row = conn.execute("SELECT version()").fetchone()
-    return str(row[0]).split(" on ")[0] if row else "PostgreSQL"
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
@@ -183,27 +143,10 @@ def main() -> None:
     else:
         command = f".venv/bin/python {command}"
     sections = []
-    for vendor, url in _scratch_urls(databases).items():
-        name = urlsplit(url).path.lstrip("/")
-        if vendor == "postgresql":
-            _postgres(url, f'DROP DATABASE IF EXISTS "{name}"')
-            _postgres(url, f'CREATE DATABASE "{name}"')
-        try:
-            env = {**os.environ, "DATABASE_URL": url}
-            started = time.perf_counter()
-            out = subprocess.run(  # noqa: S603
-                [sys.executable, __file__, "--child", url, str(args.rows)],
-                env=env,
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            wall = time.perf_counter() - started
-            result = json.loads(out.strip().splitlines()[-1])
-            version = _versions(vendor, url)
-        finally:
-            if vendor == "postgresql":
-                _postgres(url, f'DROP DATABASE IF EXISTS "{name}"')
+    for vendor, url in scratch_urls(databases, "import").items():
+        with scratch_database(vendor, url):
+            result, wall = run_child(__file__, url, args.rows)
+            version = database_version(vendor, url)
         sections.append(_section(result, version, wall, command))
         print(sections[-1])
     if args.output:
