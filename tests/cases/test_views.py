@@ -76,6 +76,9 @@ def test_list_pages_by_25():
     client = verified_client(manager)
     assert len(client.get(reverse("cases:list")).context["cases"]) == 25
     assert len(client.get(reverse("cases:list"), {"page": 2}).context["cases"]) == 2
+    # The next page keeps the filter.
+    filtered = client.get(reverse("cases:list"), {"status": "open"}).content.decode()
+    assert "?status=open&amp;page=2" in filtered
 
 
 def test_list_is_refused_to_roles_that_do_not_work_cases():

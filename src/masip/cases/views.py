@@ -4,7 +4,6 @@ cases.selectors, writes go through cases.services."""
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -41,7 +40,6 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "filter_form": filter_form,
             "page": page,
             "cases": cases,
-            "page_query": urlencode({"status": status}) + "&" if status else "",
         },
     )
 

@@ -75,8 +75,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = selectors.queue_rows(page.object_list, today=today)
     selectors.screening_queue_audit(user=user, referrals=[row.referral for row in rows], request=request)
     period_start, period_end = form.period(today=today)
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "referrals/screening/queue.html",
@@ -88,7 +86,6 @@ def queue(request: HttpRequest) -> HttpResponse:
             "counts": selectors.screening_counts(user=user, start=period_start, end=period_end),
             "period_start": period_start,
             "period_end": period_end,
-            "page_query": f"{query.urlencode()}&" if query else "",
             "filtered": bool(request.GET.keys() - {"page", "period_from", "period_to"}),
         },
     )
