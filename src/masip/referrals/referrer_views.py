@@ -17,7 +17,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -90,20 +89,14 @@ ROLE_WORDS = {SubjectRole.VICTIM: "victim", SubjectRole.SUSPECT: "suspect"}
 # Finding the user's own referrals ------------------------------------------------------------
 
 
-def _own_referrals(user: Any) -> QuerySet[Referral]:
-    """Referrals the user made to a unit where they may still refer: never a colleague's, even
-    for a screener who can see the colleague's referral in the queue."""
-    principal = principal_for(user)
-    return (
-        Referral.objects.visible_to(user)
-        .filter(referred_by_id=principal.user_id, unit_id__in=principal.units_with(Capability.SUBMIT_REFERRALS))
-        .select_related("unit")
-    )
-
-
 def _own_referral(request: HttpRequest, referral_id: Any) -> Referral:
     """The user's own referral, or the same audited 404 for someone else's and for a missing one."""
-    return get_visible_or_404(_own_referrals(request.user), referral_id, user=request.user, request=request)
+    return get_visible_or_404(
+        selectors.own_referrals(user=request.user).select_related("unit"),
+        referral_id,
+        user=request.user,
+        request=request,
+    )
 
 
 def _audit_read(request: HttpRequest, referral: Referral) -> None:

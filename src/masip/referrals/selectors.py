@@ -158,16 +158,19 @@ _REFERRER_COLUMNS = (
 )
 
 
+def own_referrals(*, user: Any) -> QuerySet[Referral]:
+    """The referrals `user` made to a unit where they may still refer: never a colleague's, even
+    for a screener who can see the colleague's referral in the queue."""
+    principal = principal_for(user)
+    return Referral.objects.visible_to(user).filter(
+        referred_by_id=principal.user_id, unit_id__in=principal.units_with(Capability.SUBMIT_REFERRALS)
+    )
+
+
 def referrals_of_referrer_query(*, user: Any) -> QuerySet[Referral]:
     """The referrals `user` made, newest first, loading only what a ReferrerView shows (for a
     paginated list: turn each row into a view with `referrer_view`)."""
-    principal = principal_for(user)
-    return (
-        Referral.objects.visible_to(user)
-        .filter(referred_by_id=principal.user_id, unit_id__in=principal.units_with(Capability.SUBMIT_REFERRALS))
-        .order_by("-created_at", "-pk")
-        .only(*_REFERRER_COLUMNS)
-    )
+    return own_referrals(user=user).order_by("-created_at", "-pk").only(*_REFERRER_COLUMNS)
 
 
 def referrer_view(referral: Referral) -> ReferrerView:
