@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +21,6 @@ from masip.api.services import api_token_issue
 from masip.audit.models import AuditAction, AuditEvent
 from masip.referrals.models import Channel, Referral, ReferralStatus, ReferralSubject, TriageDecision
 from masip.referrals.services import screening_save, triage_decide
-from tests.audit.tamper import set_audit_triggers
 from tests.factories import AgencyFactory, MembershipFactory, UnitFactory, member
 
 LIST = "api:referral-list"
@@ -503,21 +501,6 @@ def test_list_query_count_does_not_grow_with_the_number_of_referrals(django_asse
 
 
 # Two identical sends at once (PostgreSQL: row locks across connections) ---------------------
-
-
-# As in tests/referrals/test_concurrency.py: the closing flush of a transactional test deletes
-# audit rows, which the append-only triggers refuse, so they are lifted for that flush only.
-@pytest.fixture
-def _audit_triggers_back(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    yield
-    with django_db_blocker.unblock():
-        set_audit_triggers(enabled=True)
-
-
-@pytest.fixture
-def transactional_db(_audit_triggers_back: None, transactional_db: None) -> Iterator[None]:
-    yield
-    set_audit_triggers(enabled=False)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks across connections (PostgreSQL)")

@@ -9,8 +9,6 @@ from typing import Any
 
 import pytest
 
-from tests.audit.tamper import set_audit_triggers
-
 # Playwright's sync API runs an event loop in the test's thread, and Django then refuses ORM
 # calls from that thread (SynchronousOnlyOperation). The tests only make plain, sequential calls.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
@@ -24,22 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-@pytest.fixture
-def _audit_triggers_back(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    yield
-    # Set up before pytest-django's database helper, so torn down after its flush.
-    with django_db_blocker.unblock():
-        set_audit_triggers(enabled=True)
-
-
-@pytest.fixture
-def transactional_db(_audit_triggers_back: None, transactional_db: None) -> Iterator[None]:
-    """pytest-django's transactional_db (the live server needs it), whose closing flush the
-    append-only audit triggers would refuse: they are lifted for that flush only."""
-    yield
-    set_audit_triggers(enabled=False)
 
 
 @pytest.fixture(scope="module")

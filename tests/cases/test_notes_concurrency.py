@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -14,23 +13,7 @@ from masip.accounts.models import Role
 from masip.audit.models import AuditAction, AuditEvent
 from masip.cases.models import CaseNote, CaseNoteRevision
 from masip.cases.services import NoteEditConflict, case_note_edit
-from tests.audit.tamper import set_audit_triggers
 from tests.factories import CaseFactory, CaseNoteFactory, TeamMemberFactory, member
-
-
-# The closing flush of a transactional test deletes audit rows, which the append-only triggers
-# refuse, so they are lifted for that flush only (as in tests/referrals/test_concurrency.py).
-@pytest.fixture
-def _audit_triggers_back(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    yield
-    with django_db_blocker.unblock():
-        set_audit_triggers(enabled=True)
-
-
-@pytest.fixture
-def transactional_db(_audit_triggers_back: None, transactional_db: None) -> Iterator[None]:
-    yield
-    set_audit_triggers(enabled=False)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks across connections (PostgreSQL)")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -14,25 +12,9 @@ from masip.cases.models import Case
 from masip.core.models import StaleEditError
 from masip.referrals.models import Referral, TriageDecision
 from masip.referrals.services import triage_decide
-from tests.audit.tamper import set_audit_triggers
 from tests.factories import UnitFactory, member
 
 from .helpers import UNIDENTIFIED, VICTIM, submitted_referral
-
-
-# As in tests/browser/conftest.py: the closing flush of a transactional test deletes audit rows,
-# which the append-only triggers refuse, so they are lifted for that flush only.
-@pytest.fixture
-def _audit_triggers_back(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    yield
-    with django_db_blocker.unblock():
-        set_audit_triggers(enabled=True)
-
-
-@pytest.fixture
-def transactional_db(_audit_triggers_back: None, transactional_db: None) -> Iterator[None]:
-    yield
-    set_audit_triggers(enabled=False)
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs row locks across connections (PostgreSQL)")

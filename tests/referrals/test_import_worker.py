@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 from django.core.management import call_command
 from django.test import override_settings
@@ -12,27 +9,10 @@ from django.test import override_settings
 from masip.audit.verification import verify_chain
 from masip.referrals.import_services import import_job_confirm, import_job_create
 from masip.referrals.models import ImportJob, ImportStatus, Referral
-from tests.audit.tamper import set_audit_triggers
 from tests.factories import UnitFactory
 from tests.referrals.import_helpers import csv_bytes, good_row, screener_in
 
 DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
-
-
-@pytest.fixture
-def _audit_triggers_back(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
-    yield
-    # Set up before pytest-django's database helper, so torn down after its flush.
-    with django_db_blocker.unblock():
-        set_audit_triggers(enabled=True)
-
-
-@pytest.fixture
-def transactional_db(_audit_triggers_back: None, transactional_db: None) -> Iterator[None]:
-    """The worker commits as it goes, so the test runs outside a test transaction; the closing
-    flush would be refused by the append-only audit triggers, lifted for that flush only."""
-    yield
-    set_audit_triggers(enabled=False)
 
 
 def run_worker() -> None:
