@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
 from masip.accounts.models import Unit
-from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.core.unit_settings import unit_settings_save
 from masip.referrals.models import TriageDeadlines, Urgency
 
 MIN_DAYS = 1
@@ -45,12 +43,6 @@ def triage_deadlines_for(*, unit: Unit) -> DeadlineSettings:
             is_default=True,
         )
     return DeadlineSettings(row.immediate_days, row.urgent_days, row.routine_days, is_default=False)
-
-
-def triage_deadline_units(*, user: Any) -> list[Unit]:
-    """The units whose deadlines `user` may set: those whose caseload they oversee, by name."""
-    units = principal_for(user).units_with(Capability.OVERSEE_UNIT_CASELOAD)
-    return list(Unit.objects.filter(pk__in=units).order_by("name"))
 
 
 def triage_deadlines_set(
@@ -84,23 +76,6 @@ def triage_deadlines_set(
             errors["routine_days"] = "Routine referrals cannot be given less time than urgent ones."
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        row = TriageDeadlines.objects.select_for_update().filter(unit=unit).first()
-        created = row is None
-        if row is None:
-            row = TriageDeadlines(unit=unit)
-        changed = sorted(name for name, days in values.items() if created or getattr(row, name) != days)
-        for name, days in values.items():
-            setattr(row, name, days)
-        if changed:
-            row.save()
-            audit_record(
-                action=AuditAction.CREATE if created else AuditAction.CHANGE,
-                actor=actor,
-                request=request,
-                unit=unit,
-                obj=row,
-                fields=changed,
-                detail={"event": "triage deadlines set", **values},
-            )
-    return row
+    return unit_settings_save(
+        TriageDeadlines, actor=actor, unit=unit, values=values, event="triage deadlines set", request=request
+    )

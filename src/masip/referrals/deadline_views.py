@@ -5,40 +5,28 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from masip.access.decorators import requires_capability
-from masip.access.lookup import NOT_FOUND_MESSAGE
 from masip.access.policy import Capability
-from masip.accounts.models import Unit
+from masip.core.unit_settings import chosen_unit, units_overseen
 from masip.referrals.deadline_forms import TriageDeadlinesForm
 from masip.referrals.deadline_services import (
     MAX_DAYS,
     MIN_DAYS,
-    triage_deadline_units,
     triage_deadlines_for,
     triage_deadlines_set,
 )
 
 
-def _chosen_unit(request: HttpRequest, units: list[Unit]) -> Unit:
-    wanted = request.POST.get("unit") or request.GET.get("unit")
-    if not wanted:
-        return units[0]
-    for unit in units:
-        if str(unit.pk) == wanted:
-            return unit
-    raise Http404(NOT_FOUND_MESSAGE)
-
-
 @requires_capability(Capability.OVERSEE_UNIT_CASELOAD)
 @require_http_methods(["GET", "POST"])
 def triage_deadlines(request: HttpRequest) -> HttpResponse:
-    units = triage_deadline_units(user=request.user)
-    unit = _chosen_unit(request, units)
+    units = units_overseen(user=request.user)
+    unit = chosen_unit(request, units)
     current = triage_deadlines_for(unit=unit)
     if request.method == "POST":
         form = TriageDeadlinesForm(request.POST)

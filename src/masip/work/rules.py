@@ -11,15 +11,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import HttpRequest
 
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
 from masip.accounts.models import Unit
-from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
 from masip.cases.models import RiskLevel
+from masip.core.unit_settings import unit_settings_save
 from masip.core.workdays import add_working_days, is_working_day
 from masip.work.models import WorkRules
 
@@ -80,12 +78,6 @@ def work_rules_for(*, unit_id: int) -> RuleSettings:
     return RuleSettings(**{name: getattr(row, name) for name in WorkRules.DEFAULTS}, is_default=False)
 
 
-def work_rules_units(*, user: Any) -> list[Unit]:
-    """The units whose rules `user` may set: those whose caseload they oversee, by name."""
-    units = principal_for(user).units_with(Capability.OVERSEE_UNIT_CASELOAD)
-    return list(Unit.objects.filter(pk__in=units).order_by("name"))
-
-
 def work_rules_set(*, actor: Any, unit: Unit, request: HttpRequest | None = None, **values: int) -> WorkRules:
     """Set the unit's task rules.
 
@@ -112,23 +104,11 @@ def work_rules_set(*, actor: Any, unit: Unit, request: HttpRequest | None = None
             errors["low_review_days"] = "Low risk cases cannot be reviewed more often than moderate risk ones."
     if errors:
         raise ValidationError(errors)
-    with transaction.atomic():
-        row = WorkRules.objects.select_for_update().filter(unit=unit).first()
-        created = row is None
-        if row is None:
-            row = WorkRules(unit=unit)
-        changed = sorted(name for name in _RANGES if created or getattr(row, name) != values[name])
-        for name in _RANGES:
-            setattr(row, name, values[name])
-        if changed:
-            row.save()
-            audit_record(
-                action=AuditAction.CREATE if created else AuditAction.CHANGE,
-                actor=actor,
-                request=request,
-                unit=unit,
-                obj=row,
-                fields=changed,
-                detail={"event": "work rules set", **{name: values[name] for name in _RANGES}},
-            )
-    return row
+    return unit_settings_save(
+        WorkRules,
+        actor=actor,
+        unit=unit,
+        values={name: values[name] for name in _RANGES},
+        event="work rules set",
+        request=request,
+    )

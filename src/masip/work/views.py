@@ -8,21 +8,20 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from masip.access.decorators import case_permission, requires_capability
-from masip.access.lookup import NOT_FOUND_MESSAGE
 from masip.access.policy import Action, Capability, Compartment
 from masip.access.principal import principal_for
-from masip.accounts.models import Unit
 from masip.cases.models import Case
+from masip.core.unit_settings import chosen_unit, units_overseen
 from masip.work import selectors, services
 from masip.work.forms import TaskForm, VersionForm, WorkRulesForm
 from masip.work.models import Task, WorkRules
-from masip.work.rules import work_rules_for, work_rules_set, work_rules_units
+from masip.work.rules import work_rules_for, work_rules_set
 
 
 @requires_capability(Capability.WORK_CASES)
@@ -187,21 +186,11 @@ def task_cancel(request: HttpRequest, case: Case, task_id: str) -> HttpResponse:
 # --- the unit's rules -----------------------------------------------------------------------
 
 
-def _chosen_unit(request: HttpRequest, units: list[Unit]) -> Unit:
-    wanted = request.POST.get("unit") or request.GET.get("unit")
-    if not wanted:
-        return units[0]
-    for unit in units:
-        if str(unit.pk) == wanted:
-            return unit
-    raise Http404(NOT_FOUND_MESSAGE)
-
-
 @requires_capability(Capability.OVERSEE_UNIT_CASELOAD)
 @require_http_methods(["GET", "POST"])
 def work_rules(request: HttpRequest) -> HttpResponse:
-    units = work_rules_units(user=request.user)
-    unit = _chosen_unit(request, units)
+    units = units_overseen(user=request.user)
+    unit = chosen_unit(request, units)
     current = work_rules_for(unit_id=unit.pk)
     if request.method == "POST":
         form = WorkRulesForm(request.POST)
