@@ -29,20 +29,13 @@ from masip.cases.workflow_forms import (
     TeamAllocateForm,
     VersionForm,
 )
+from masip.core.forms import add_service_errors
 from masip.core.models import StaleEditError
 from masip.people.matching import PersonDetails
 
 
 def _case_url(case: Case, anchor: str) -> str:
     return reverse("cases:detail", kwargs={"case_id": case.pk}) + f"#{anchor}"
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, found in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, found)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _form_errors(form: forms.Form) -> str:
@@ -82,7 +75,7 @@ def status_change(request: HttpRequest, case: Case) -> HttpResponse:
                     offered = services.allowed_transitions(case.status)
                     form = StatusChangeForm(offered=offered, initial={"expected_version": case.version})
                 except ValidationError as error:
-                    _add_errors(form, error)
+                    add_service_errors(form, error)
                 else:
                     messages.success(request, f"Case {case.reference} is now “{case.get_status_display()}”.")
                     return redirect(_case_url(case, "status"))
@@ -147,7 +140,7 @@ def team(request: HttpRequest, case_id: str) -> HttpResponse:
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{user} joined case {case.reference} as {member.get_role_on_case_display()}.")
             return redirect(reverse("cases:team", kwargs={"case_id": case.pk}))
@@ -227,7 +220,7 @@ def participant_add(request: HttpRequest, case: Case) -> HttpResponse:
                         request=request,
                     )
                 except ValidationError as error:
-                    _add_errors(create_form, error)
+                    add_service_errors(create_form, error)
                 else:
                     return _added(request, case, participant)
         else:
@@ -246,7 +239,7 @@ def participant_add(request: HttpRequest, case: Case) -> HttpResponse:
                         request=request,
                     )
                 except ValidationError as error:
-                    _add_errors(link_form, error)
+                    add_service_errors(link_form, error)
                 else:
                     return _added(request, case, participant)
     return render(
@@ -309,7 +302,7 @@ def process_add(request: HttpRequest, case: Case) -> HttpResponse:
         try:
             process = services.case_process_add(actor=request.user, case=case, request=request, **data)
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error)
         else:
             messages.success(request, f"{process.get_kind_display()} recorded on case {case.reference}.")
             return redirect(_case_url(case, "processes"))

@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
+
+
+def add_service_errors(form: forms.Form, error: ValidationError, field_for: Mapping[str, str] | None = None) -> None:
+    """Put a service's ValidationError on `form`: each message on the field it names (through
+    `field_for` where the service and the form name a field differently), on the form as a
+    whole when the form has no such field or the error names none."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for name, problems in error.message_dict.items():
+        field = (field_for or {}).get(name, name)
+        form.add_error(field if field in form.fields else None, problems)
 
 
 class _RequiredWhen:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from masip.access.decorators import case_permission
 from masip.access.policy import Action, Compartment
 from masip.cases.models import Case
+from masip.core.forms import add_service_errors
 from masip.core.uploads import FORM_OVERHEAD_BYTES, UploadLimit, declared_length, limit_uploads
 from masip.evidence import selectors, services
 from masip.evidence.forms import EvidenceUploadForm, HandOverForm
@@ -73,15 +74,6 @@ def evidence_upload(request: HttpRequest, case: Case) -> HttpResponse:
     return _upload_checked(request, case, offered, handler)
 
 
-def _add_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            field = _FIELD_FOR.get(name, name)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 @csrf_protect
 def _upload_checked(request: HttpRequest, case: Case, offered: list[Compartment], handler: UploadLimit) -> HttpResponse:
     form = EvidenceUploadForm(request.POST, request.FILES, offered=offered)
@@ -109,7 +101,7 @@ def _upload_checked(request: HttpRequest, case: Case, offered: list[Compartment]
         form.add_error("file", str(refused))
         return _upload_page(request, case, form)
     except ValidationError as error:
-        _add_errors(form, error)
+        add_service_errors(form, error, _FIELD_FOR)
         return _upload_page(request, case, form)
     messages.success(request, f"Exhibit {item.exhibit_ref} saved. Its SHA-256 is {item.sha256}.")
     return redirect("evidence:detail", case_id=case.pk, evidence_id=item.pk)
@@ -181,7 +173,7 @@ def evidence_hand_over(request: HttpRequest, case: Case, evidence_id: str) -> Ht
                 request=request,
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            add_service_errors(form, error, _FIELD_FOR)
         else:
             messages.success(request, f"Hand-over of exhibit {item.exhibit_ref} to {entry.recipient} recorded.")
             return redirect("evidence:detail", case_id=case.pk, evidence_id=item.pk)

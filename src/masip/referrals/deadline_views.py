@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from masip.access.decorators import requires_capability
 from masip.access.policy import Capability
+from masip.core.forms import add_service_errors
 from masip.core.unit_settings import chosen_unit, units_overseen
 from masip.referrals.deadline_forms import TriageDeadlinesForm
 from masip.referrals.deadline_services import (
@@ -34,8 +35,7 @@ def triage_deadlines(request: HttpRequest) -> HttpResponse:
             try:
                 triage_deadlines_set(actor=request.user, unit=unit, request=request, **form.cleaned_data)
             except ValidationError as error:
-                for field, problems in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, problems)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,

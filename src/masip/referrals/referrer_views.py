@@ -29,6 +29,7 @@ from masip.access.principal import principal_for
 from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
+from masip.core.forms import add_service_errors
 from masip.core.models import StaleEditError
 from masip.people.models import Gender, validate_nhs_number
 from masip.referrals import selectors, services
@@ -171,8 +172,7 @@ def _save(request: HttpRequest, referral: Referral, form: QuestionForm, draft: R
         if not hasattr(error, "error_dict"):
             messages.info(request, " ".join(error.messages))
             return redirect("referrals:mine_detail", referral_id=referral.pk)
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
+        add_service_errors(form, error)
         return False
     return True
 

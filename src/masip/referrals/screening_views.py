@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -21,6 +20,7 @@ from masip.access.policy import Capability
 from masip.access.principal import principal_for
 from masip.cases import selectors as case_selectors
 from masip.cases.workflow_forms import NEW_CASE, ReferralAttachForm
+from masip.core.forms import add_service_errors
 from masip.core.models import StaleEditError
 from masip.referrals import selectors, services
 from masip.referrals.models import OPEN_STATUSES, Behaviour, Referral, TriageDecision
@@ -39,15 +39,6 @@ STALE_REFERRAL = (
     "Someone else changed or decided this referral after you opened it. Nothing you entered was saved: "
     "open the referral again to see what was done, then decide whether it still needs your action."
 )
-
-
-def _add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: by field where the form has that field."""
-    if hasattr(error, "error_dict"):
-        for name, messages_ in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -148,7 +139,7 @@ def screen(request: HttpRequest, referral_id: str) -> HttpResponse:
                 if referral.status not in OPEN_STATUSES:  # decided or withdrawn meanwhile: no form to show
                     messages.error(request, _error_text(error))
                     return redirect(_screen_url(referral, "screening"))
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"Screening of referral {referral.reference} saved.")
                 return redirect(_screen_url(referral, "screening"))
@@ -277,7 +268,7 @@ def decide(request: HttpRequest, referral_id: str) -> HttpResponse:
             except StaleEditError:
                 form.add_error(None, STALE_REFERRAL)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 label = referral.get_decision_display()
                 if attach_to is not None:
@@ -334,7 +325,7 @@ def withdraw(request: HttpRequest, referral_id: str) -> HttpResponse:
             except StaleEditError:
                 form.add_error(None, STALE_REFERRAL)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"Referral {referral.reference} withdrawn. The reason has been recorded.")
                 return redirect("referrals:queue")

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -17,6 +16,7 @@ from masip.access.decorators import case_permission, requires_capability
 from masip.access.policy import Action, Capability, Compartment
 from masip.access.principal import principal_for
 from masip.cases.models import Case
+from masip.core.forms import add_service_errors
 from masip.core.unit_settings import chosen_unit, units_overseen
 from masip.work import selectors, services
 from masip.work.forms import TaskForm, VersionForm, WorkRulesForm
@@ -50,14 +50,6 @@ def _require_task_worker(request: HttpRequest, case: Case) -> None:
         raise PermissionDenied("Only the case team and the unit's managers can work on this case's tasks.")
 
 
-def _form_errors(form: Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error)
-
-
 @case_permission(Compartment.TEAM, Action.CREATE)
 @require_http_methods(["GET", "POST"])
 def task_add(request: HttpRequest, case: Case) -> HttpResponse:
@@ -78,7 +70,7 @@ def task_add(request: HttpRequest, case: Case) -> HttpResponse:
                     request=request,
                 )
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"Task “{task.title}” added, due {task.due_date:%-d %B %Y}.")
                 return redirect(_case_tasks_url(case))
@@ -131,7 +123,7 @@ def task_edit(request: HttpRequest, case: Case, task_id: str) -> HttpResponse:
                 form.add_error(None, str(stale))
                 task = stale.current
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(request, f"Task “{task.title}” saved.")
                 return redirect(_case_tasks_url(case))
@@ -198,7 +190,7 @@ def work_rules(request: HttpRequest) -> HttpResponse:
             try:
                 work_rules_set(actor=request.user, unit=unit, request=request, **form.cleaned_data)
             except ValidationError as error:
-                _form_errors(form, error)
+                add_service_errors(form, error)
             else:
                 messages.success(
                     request,
