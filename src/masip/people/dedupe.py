@@ -485,16 +485,7 @@ def dob_level(a: Record, b: Record) -> int:
         return DOB_SWAPPED
     if abs(a.born_day - b.born_day) == 1:
         return DOB_ONE_DAY
-    if x[4:] == y[4:] and abs(int(x[:4]) - int(y[:4])) in (1, 10):
-        return DOB_TYPO
-    differences = Hamming.distance(x, y)
-    if differences == 1:
-        return DOB_TYPO
-    if differences == 2:  # two neighbouring digits transposed: 1979 / 1997
-        where = [k for k in range(8) if x[k] != y[k]]
-        if where[1] == where[0] + 1 and x[where[0]] == y[where[1]] and x[where[1]] == y[where[0]]:
-            return DOB_TYPO
-    return DOB_DIFFERENT
+    return _dob_digits_level(x, y)
     return DOB_DIFFERENT
 
 
