@@ -8,6 +8,7 @@ compartments the user's roles in that unit may view. Anyone else gets nothing.
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, TypeVar
 
 from django.db import models
@@ -72,7 +73,9 @@ class CaseScopedQuerySet(models.QuerySet[M]):
     def visible_to(self, user: Any, action: str = Action.VIEW) -> CaseScopedQuerySet[M]:
         custom = getattr(self.model, "visibility_q", None)
         if custom is not None:
-            return self.filter(custom(user))
+            # A model's own visibility may depend on the action (compartments allow per action).
+            takes_action = "action" in inspect.signature(custom).parameters
+            return self.filter(custom(user, action) if takes_action else custom(user))
         path: str = self.model.access_case_path  # type: ignore[attr-defined]
         q = case_visibility(user, path)
         compartment_field = getattr(self.model, "access_compartment_field", None)

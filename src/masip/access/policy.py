@@ -55,6 +55,7 @@ class Capability(models.TextChoices):
     VIEW_AUDIT = "view_audit", "Read the unit's audit log"
     VIEW_AGGREGATES = "view_aggregates", "Read aggregate reports (no identities)"
     MANAGE_TRAINING = "manage_training", "Run the training package"
+    MANAGE_INSTRUMENTS = "manage_instruments", "Load and withdraw the unit's risk instruments"
 
 
 V, C, CH, E, D = Action.VIEW, Action.CREATE, Action.CHANGE, Action.EXPORT, Action.DISCLOSE
@@ -123,6 +124,7 @@ CAPABILITY_POLICY: Final[dict[Role, frozenset[Capability]]] = {
             Capability.VIEW_AUDIT,
             Capability.VIEW_AGGREGATES,
             Capability.MANAGE_TRAINING,
+            Capability.MANAGE_INSTRUMENTS,
         }
     ),
     Role.POLICE_INVESTIGATOR: frozenset(

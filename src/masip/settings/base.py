@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "masip.cases",
     "masip.work",
     "masip.evidence",
+    "masip.risk",
     "masip.api",
 ]
 
