@@ -753,7 +753,7 @@ def read_file(content: bytes, filename: str) -> Any:
             [
                 Problem(
                     "",
-                    f"The file is not UTF-8 text (the byte at position {exc.start} cannot be read). "
+                    f"The file is not UTF-8 text (byte {exc.start + 1} of the file cannot be read). "
                     "Save it as UTF-8 and load it again.",
                 )
             ]
