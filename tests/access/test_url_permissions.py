@@ -149,6 +149,7 @@ class World:
         self.task = Task.unscoped.create(case=self.case, title="Call the victim", due_date=timezone.localdate())
         self.api_token_id = self._api_token()
         self.evidence = self._evidence()
+        self.instrument_version = _instrument_version(self.unit)
         self._referrals(role)
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
@@ -228,11 +229,21 @@ class World:
             "participant_id": self.participant.pk,
             "process_id": self.process.pk,
             "evidence_id": self.evidence.pk,
+            "version_id": self.instrument_version.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()
         assert not unknown, f"Teach the permission walk how to fill {sorted(unknown)} for {route.name}"
         return {name: fill[name] for name in wanted}
+
+
+def _instrument_version(unit: Any) -> Any:
+    """A version of an instrument of the unit (its manager may see and withdraw it)."""
+    from masip.risk.loading import instrument_load
+    from masip.risk.management.commands.load_instrument import SHIPPED_DIR
+
+    text = (SHIPPED_DIR / "masip-test-instrument.yaml").read_bytes()
+    return instrument_load(actor=None, unit=unit, text=text, filename="masip-test-instrument.yaml")
 
 
 _ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")

@@ -85,6 +85,12 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "Set how many working days the unit allows for a triage decision.",
         (Capability.OVERSEE_UNIT_CASELOAD,),
     ),
+    NavEntry(
+        "Risk instruments",
+        "instruments:list",
+        "Load the unit's risk instruments, check what was loaded and withdraw old versions.",
+        (Capability.MANAGE_INSTRUMENTS,),
+    ),
     NavEntry("Audit log", "audit:list", "See who read or changed what, and when.", (Capability.VIEW_AUDIT,)),
     NavEntry(
         "API tokens",

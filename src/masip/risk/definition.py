@@ -308,8 +308,25 @@ def condition_holds(condition: Condition, answers: Mapping[str, Any], level: str
 
 
 def asked(definition: Definition, answers: Mapping[str, Any]) -> tuple[Item, ...]:
-    """The items this set of answers asks: conditional items only when their condition holds."""
-    return tuple(i for i in definition.items if i.only_if is None or condition_holds(i.only_if, answers))
+    """The items this set of answers asks: conditional items only when their condition holds.
+
+    A condition looks only at answers to items that are themselves asked (a condition names an
+    earlier item, so one pass in order settles it): an answer left over from before an earlier
+    answer changed, to an item no longer asked, neither asks the items that depend on it nor
+    counts."""
+    given: dict[str, Any] = {}
+    items: list[Item] = []
+    for item in definition.items:
+        if item.only_if is None or condition_holds(item.only_if, given):
+            items.append(item)
+            if item.id in answers:
+                given[item.id] = answers[item.id]
+    return tuple(items)
+
+
+def asked_answers(definition: Definition, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers to the items asked (see `asked`)."""
+    return {i.id: answers[i.id] for i in asked(definition, answers) if i.id in answers}
 
 
 def missing_answers(definition: Definition, answers: Mapping[str, Any]) -> list[Item]:
@@ -376,5 +393,6 @@ def score(definition: Definition, answers: Mapping[str, Any]) -> Result:
         total = sum((_points(i, answers.get(i.id)) for i in items), Decimal(0))
     band = band_for(definition.bands, total) if total is not None else None
     level = band.level if band else None
-    fired = tuple(t for t in definition.triggers if condition_holds(t.when, answers, level))
+    given = asked_answers(definition, answers)
+    fired = tuple(t for t in definition.triggers if condition_holds(t.when, given, level))
     return Result(score=total, band=band, yes_count=yes_count, unknown_count=unknown_count, triggers=fired)

@@ -259,6 +259,8 @@ MASIP_IMPORT_RETENTION = timedelta(days=2)
 # id; the largest file accepted as one exhibit.
 MASIP_EVIDENCE_DIR = VAR_DIR / "evidence"
 MASIP_EVIDENCE_MAX_BYTES = 100 * 1024 * 1024
+# Risk instrument definition files (docs/risk-instruments.md): the largest file accepted.
+MASIP_INSTRUMENT_MAX_BYTES = 1024 * 1024
 DEFAULT_FROM_EMAIL = "masip <no-reply@masip.invalid>"
 
 # axes.W006 asks to lock by IP address as well. A police station or hospital puts hundreds of

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from masip.core.demo import (
@@ -74,6 +75,7 @@ class Command(BaseCommand):
                 f"  {summary.people} people, {summary.team_rows} case-team places, {summary.notes} notes, "
                 f"{summary.users} staff accounts."
             )
+        call_command("load_instrument", "--shipped", stdout=self.stdout, stderr=self.stderr)
         self._print_sign_in(options["url"])
 
     def _print_sign_in(self, url: str) -> None:
