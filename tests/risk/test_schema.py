@@ -289,3 +289,38 @@ def test_normalising_writes_the_defaults_out():
     assert stored["compartment"] == "team"
     assert stored["illustrative"] is False
     assert stored["triggers"] == []
+
+
+def test_scores_that_could_not_be_stored_are_refused():
+    data = {
+        "id": "huge",
+        "name": "Huge",
+        "licence": "Written for this test.",
+        "version": "1",
+        "roles": ["clinician"],
+        "sections": [
+            {
+                "id": "s",
+                "title": "S",
+                "items": [
+                    {
+                        "id": f"n{i}",
+                        "type": "number",
+                        "text": "How many?",
+                        "minimum": 0,
+                        "maximum": 1_000_000,
+                        "weight": 1000,
+                        "scored": True,
+                    }
+                    for i in range(2)
+                ],
+            }
+        ],
+        "scoring": {"method": "sum", "bands": [{"id": "low", "label": "Low", "level": "low", "minimum": 0}]},
+    }
+    problems = [str(p) for p in validate_definition(data)]
+    assert any("more than the 99,999,999.99 masip stores" in p for p in problems), problems
+
+    del data["sections"][0]["items"][1]["maximum"]
+    problems = [str(p) for p in validate_definition(data)]
+    assert any("has no “maximum”, so scores have no ceiling" in p for p in problems), problems

@@ -100,6 +100,8 @@ def too_large_message(limit: int) -> str:
 _TEXT = {"type": "string", "maxLength": MAX_TEXT}
 _ID = {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", "x-message": "ID"}
 _WEIGHT = {"type": "number", "minimum": 0, "maximum": 1000}
+# Assessment.score holds 10 digits with 2 decimals.
+MAX_STORED_SCORE = Decimal("99999999.99")
 _BOUND = {"type": "number", "minimum": -1_000_000, "maximum": 1_000_000}
 
 
@@ -545,6 +547,29 @@ class _Checker:
             lowest += min(Decimal(0), minimum * weight)
         return lowest
 
+    def highest_score(self, method: str, scored: list[dict[str, Any]]) -> Decimal | None:
+        """The highest score the answers can give (None when a number item leaves it unbounded)."""
+        if method == ScoringMethod.COUNT_YES:
+            return Decimal(len(scored))
+        highest = Decimal(0)
+        for item in scored:
+            weight = _number(item.get("weight"))
+            weight = Decimal(1) if weight is None else weight
+            options = [_number(o.get("weight")) or Decimal(0) for _, o in _mappings(item.get("options"))]
+            kind = item.get("type")
+            if kind == ItemType.YES_NO:
+                highest += weight
+            elif kind == ItemType.SINGLE_CHOICE:
+                highest += max(options, default=Decimal(0))
+            elif kind == ItemType.MULTIPLE_CHOICE:
+                highest += sum(options, Decimal(0))
+            elif kind == ItemType.NUMBER and weight:
+                bounds = [_number(item.get("minimum")), _number(item.get("maximum"))]
+                if None in bounds:
+                    return None
+                highest += max(Decimal(0), *(b * weight for b in bounds if b is not None))
+        return highest
+
     def bands(self, method: str, bands: Any, scored: list[dict[str, Any]]) -> None:
         entries = list(_mappings(bands))
         seen: set[str] = set()
@@ -583,6 +608,18 @@ class _Checker:
             self.add(
                 f"scoring.bands[{first_index}].minimum",
                 f"the first band must start at {lowest}, the lowest possible score, so every score falls in a band",
+            )
+        highest = self.highest_score(method, scored)
+        if highest is None:
+            self.add(
+                "scoring.bands",
+                "a scored number item has no “maximum”, so scores have no ceiling; give it a maximum",
+            )
+        elif max(highest, -(lowest or 0)) > MAX_STORED_SCORE:
+            self.add(
+                "scoring",
+                f"scores could reach {highest:,}, more than the {MAX_STORED_SCORE:,} masip stores; "
+                "use smaller weights or narrower number ranges",
             )
         if method == ScoringMethod.COUNT_YES:
             most = sum(1 for item in scored if item.get("type") == ItemType.YES_NO)
