@@ -85,7 +85,7 @@ def test_rotation_moves_every_value_to_the_new_key_and_the_old_key_can_go(old_da
     with override_settings(MASIP_KEYS=ROTATING):
         output = run("--batch-size", "2")
 
-    assert f"{len(old_data)} values re-encrypted, 0 left on old keys" in output
+    assert f"{len(old_data)} values and 0 evidence files re-encrypted, 0 left on old keys" in output
     assert "older keys can now leave MASIP_KEYS" in output
     assert key_ids() == {"new"}
     with override_settings(MASIP_KEYS=NEW):
@@ -116,12 +116,12 @@ def test_rotation_is_resumable_after_max_batches(old_data):
         assert key_ids() == {"new", "old"}
         done = rotation_events().get().detail["re_encrypted"]
         assert 1 <= done < len(old_data)
-        assert f"{done} values re-encrypted, {len(old_data) - done} left on old keys" in first
+        assert f"{done} values and 0 evidence files re-encrypted, {len(old_data) - done} left on old keys" in first
         assert "Run rotate_keys again" in first
 
         second = run("--batch-size", "2")
 
-    assert f"{len(old_data) - done} values re-encrypted, 0 left on old keys" in second
+    assert f"{len(old_data) - done} values and 0 evidence files re-encrypted, 0 left on old keys" in second
     assert key_ids() == {"new"}
     assert [e.detail["re_encrypted"] for e in rotation_events()] == [done, len(old_data) - done]
     with override_settings(MASIP_KEYS=NEW):
@@ -133,7 +133,7 @@ def test_rerun_after_completion_touches_nothing(old_data):
         run()
         before = stored_tokens()
         output = run()
-    assert "0 values re-encrypted, 0 left on old keys" in output
+    assert "0 values and 0 evidence files re-encrypted, 0 left on old keys" in output
     assert stored_tokens() == before
 
 
@@ -144,7 +144,7 @@ def test_dry_run_writes_nothing(old_data):
     with override_settings(MASIP_KEYS=ROTATING):
         output = run("--dry-run", "--batch-size", "2")
 
-    assert f"Dry run, nothing written: {len(old_data)} values would be re-encrypted" in output
+    assert f"Dry run, nothing written: {len(old_data)} values and 0 evidence files would be re-encrypted" in output
     assert stored_tokens() == before
     assert AuditEvent.objects.count() == events_before
 

@@ -4,6 +4,9 @@ The walk reads the *stored* tokens (a text cast of the column, so `from_db_value
 decrypt them), goes through each model in primary-key order, one transaction per batch, and
 only touches values on another key: a rerun after an interruption carries on where the last
 one stopped. Content does not change, so `version` and `updated_at` stay as they are.
+
+Files an app keeps encrypted outside the database (evidence) are rotated by the app itself:
+it registers an `EncryptedFiles` from its AppConfig.ready(), so core imports no app.
 """
 
 from __future__ import annotations
@@ -29,6 +32,40 @@ class RotationError(Exception):
 
 
 @dataclass
+class FileRotation:
+    """What one store of files did in a run: files moved onto the primary key, and the files
+    it refused to move (each message names the file's record and why, never its content)."""
+
+    re_encrypted: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class EncryptedFiles:
+    """Files an app keeps encrypted with MASIP_KEYS outside the database.
+
+    `left_on_old_keys(keyring)` counts the files not under the primary key; `rotate(keyring=,
+    dry_run=, progress=)` moves each onto it, leaving every file readable at every moment,
+    and reports (not raises) the files it could not move.
+    """
+
+    label: str
+    left_on_old_keys: Callable[[Keyring], int]
+    rotate: Callable[..., FileRotation]
+
+
+_FILE_STORES: dict[str, EncryptedFiles] = {}
+
+
+def register_encrypted_files(store: EncryptedFiles) -> None:
+    _FILE_STORES[store.label] = store
+
+
+def encrypted_file_stores() -> list[EncryptedFiles]:
+    return list(_FILE_STORES.values())
+
+
+@dataclass
 class RotationResult:
     primary_key_id: str
     dry_run: bool
@@ -38,7 +75,12 @@ class RotationResult:
     changed_meanwhile: int = 0
     batches: int = 0
     by_field: dict[str, int] = field(default_factory=dict)
+    # Values and files together: an old key may leave MASIP_KEYS only when this is 0.
     left_on_old_keys: int = 0
+    files_re_encrypted: int = 0
+    files_by_store: dict[str, int] = field(default_factory=dict)
+    file_failures: list[str] = field(default_factory=list)
+    files_left_on_old_keys: int = 0
     stopped_early: bool = False
     error: str = ""
 
@@ -51,6 +93,10 @@ class RotationResult:
             "batches": self.batches,
             "by_field": self.by_field,
             "left_on_old_keys": self.left_on_old_keys,
+            "files_re_encrypted": self.files_re_encrypted,
+            "files_by_store": self.files_by_store,
+            "file_failures": self.file_failures,
+            "files_left_on_old_keys": self.files_left_on_old_keys,
             "stopped_early": self.stopped_early,
             "error": self.error,
         }
@@ -164,7 +210,8 @@ def _rotate_batch(
 
 
 def values_left_on_old_keys(keyring: Keyring | None = None) -> dict[str, int]:
-    """How many stored values, per model field, are not under the primary key (one count each)."""
+    """How many stored values, per model field, and how many files, per registered store, are
+    not under the primary key (one count each)."""
     keyring = keyring or active_keyring()
     prefix = f"{PREFIX}:{keyring.primary_id}:"
     left = {}
@@ -173,7 +220,19 @@ def values_left_on_old_keys(keyring: Keyring | None = None) -> dict[str, int]:
             count = _stored(model, [f], prefix).filter(_stale(f, prefix)).count()
             if count:
                 left[_label(model, f)] = count
+    for store in encrypted_file_stores():
+        count = store.left_on_old_keys(keyring)
+        if count:
+            left[store.label] = count
     return left
+
+
+def _rotate_files(*, keyring: Keyring, dry_run: bool, progress: Callable[[str], None], result: RotationResult) -> None:
+    for store in encrypted_file_stores():
+        done = store.rotate(keyring=keyring, dry_run=dry_run, progress=progress)
+        result.files_re_encrypted += done.re_encrypted
+        result.files_by_store[store.label] = done.re_encrypted
+        result.file_failures.extend(done.failures)
 
 
 def rotate_keys(
@@ -189,7 +248,10 @@ def rotate_keys(
     cannot be decrypted (its key is missing, or it fails its integrity check) is not written
     at all and stops the run with RotationError naming model, field, row and key id. Values
     are only ever read and rewritten, never logged. A rerun continues where the last stopped.
-    One `admin` audit event records each real run (not a dry run) with counts only.
+    Once every value is done (not when stopped early or by an error), each registered store of
+    encrypted files rotates its files; a file it cannot move is listed in `file_failures` and
+    stays, readable, on its old key. One `admin` audit event records each real run (not a dry
+    run) with counts and the failures' messages only.
     """
     if batch_size < 1:
         raise ValueError("batch_size must be at least 1")
@@ -223,11 +285,15 @@ def rotate_keys(
                     break
             if result.stopped_early:
                 break
+        if not result.stopped_early:
+            _rotate_files(keyring=keyring, dry_run=dry_run, progress=progress, result=result)
     except RotationError as exc:
         result.error = str(exc)
         raise
     finally:
-        result.left_on_old_keys = sum(values_left_on_old_keys(keyring).values())
+        left = values_left_on_old_keys(keyring)
+        result.left_on_old_keys = sum(left.values())
+        result.files_left_on_old_keys = sum(left.get(store.label, 0) for store in encrypted_file_stores())
         if not dry_run:
             audit_record(action=AuditAction.ADMIN, object_type="core.keyring", detail=result.audit_detail())
     return result

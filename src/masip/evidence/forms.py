@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django import forms
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 
 from masip.access.policy import Compartment
 from masip.evidence.models import EvidenceKind
@@ -116,4 +117,46 @@ class HandOverForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
         error_messages={"required": "Enter why it was handed over."},
+    )
+
+
+class _ChosenExhibits(forms.MultipleChoiceField):
+    """The exhibits ticked. Any id parses: evidence_export decides what may be exported, so a
+    forged id gets the service's message rather than a generic "not a valid choice"."""
+
+    def validate(self, value: Any) -> None:
+        if self.required and not value:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+
+
+class ExportForm(forms.Form):
+    exhibits = _ChosenExhibits(
+        label="Exhibits to export",
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one exhibit to export."},
+    )
+    recipient = forms.CharField(
+        label="Who it is for",
+        help_text="Organisation and person, for example “CPS, Jane Smith (reviewing lawyer)” or “Crown Court”.",
+        max_length=300,
+        error_messages={"required": "Enter who the evidence is for."},
+    )
+    purpose = forms.CharField(
+        label="Purpose",
+        help_text="Why it is being sent, for example “file for a charging decision”.",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        error_messages={"required": "Enter why the evidence is being exported."},
+    )
+
+    def __init__(self, *args: Any, items: Iterable[Any] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["exhibits"]
+        field.choices = [(str(item.pk), exhibit_choice_label(item)) for item in items]
+
+
+def exhibit_choice_label(item: Any) -> str:
+    return (
+        f"{item.exhibit_ref}: {item.file_name} ({item.file_type.label}, {filesizeformat(item.size)}) "
+        f"· {item.get_compartment_display()}"
     )

@@ -78,8 +78,11 @@ class CustodyEntry(CaseDataModel):
     recipient = EncryptedTextField(blank=True, help_text="Who received it, on a hand-over.")
     reason = EncryptedTextField(blank=True)
     # The `seq` of this entry's audit row. A number, not a foreign key: nothing may point into the
-    # audit table, whose triggers alone decide that it is never truncated or rewritten.
-    audit_seq = models.BigIntegerField(unique=True)
+    # audit table, whose triggers alone decide that it is never truncated or rewritten. One row per
+    # entry, except an export: its one audit row names every exhibit of the bundle.
+    audit_seq = models.BigIntegerField(db_index=True)
+    # On an export: the SHA-256 of the ZIP file sent, for the recipient to check what they received.
+    bundle_sha256 = models.CharField("SHA-256 of the bundle", max_length=64, blank=True)
 
     unscoped = CaseScopedQuerySet.as_manager()
     objects = VisibleOnly()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Window
@@ -13,7 +15,7 @@ from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case
-from masip.evidence.models import CustodyEntry, EvidenceItem
+from masip.evidence.models import CustodyEntry, CustodyEvent, EvidenceItem
 from masip.evidence.services import EVIDENCE_COMPARTMENTS
 
 CASE_SECTION_LIMIT = 5
@@ -59,6 +61,58 @@ def evidence_compartments_offered(*, user: Any, case: Case) -> list[Any]:
 
 def evidence_may_hand_over(*, user: Any, item: EvidenceItem) -> bool:
     return principal_for(user).may(item.case.unit_id, item.compartment, Action.DISCLOSE)
+
+
+def evidence_exportable_for(*, user: Any, case: Case) -> list[EvidenceItem]:
+    """The case's exhibits in compartments where the user's roles allow `export`."""
+    return list(EvidenceItem.objects.visible_to(user, Action.EXPORT).filter(case=case).order_by("created_at"))
+
+
+@dataclass(frozen=True)
+class PastExport:
+    """One export bundle, as the exhibits the user may see show it."""
+
+    occurred_at: datetime
+    actor: Any
+    recipient: str
+    purpose: str
+    sha256: str
+    exhibits: list[str]
+
+
+def evidence_exports_for(*, user: Any, case: Case, request: HttpRequest | None = None) -> list[PastExport]:
+    """The case's export bundles, newest first, each listing the exhibits of it the user may
+    view; showing them (recipients, purposes) is audited as a consultation."""
+    entries = list(
+        CustodyEntry.objects.visible_to(user, Action.VIEW)
+        .filter(item__case=case, event=CustodyEvent.EXPORTED)
+        .select_related("actor", "item")
+        .order_by("-occurred_at", "audit_seq", "item__exhibit_ref")
+    )
+    exports: dict[int, PastExport] = {}
+    for entry in entries:
+        if entry.audit_seq not in exports:
+            exports[entry.audit_seq] = PastExport(
+                occurred_at=entry.occurred_at,
+                actor=entry.actor,
+                recipient=entry.recipient,
+                purpose=entry.reason,
+                sha256=entry.bundle_sha256,
+                exhibits=[],
+            )
+        exports[entry.audit_seq].exhibits.append(entry.item.exhibit_ref)
+    if entries:
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=user,
+            request=request,
+            unit=case.unit,
+            object_type=CustodyEntry._meta.label_lower,
+            case_id=case.pk,
+            fields=["recipient", "reason", "bundle_sha256"],
+            detail={"listed": [str(entry.pk) for entry in entries]},
+        )
+    return list(exports.values())
 
 
 def evidence_recent_for(*, user: Any, case: Case, limit: int) -> tuple[list[EvidenceItem], int]:

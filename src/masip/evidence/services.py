@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
+import uuid
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,7 +26,7 @@ from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case
 from masip.core.keyring import DecryptionError
-from masip.evidence import storage
+from masip.evidence import bundle, storage
 from masip.evidence.models import CustodyEntry, CustodyEvent, EvidenceItem, EvidenceKind
 from masip.evidence.names import clean_filename
 from masip.evidence.sniff import FileRefused, FileType, check_upload
@@ -39,17 +40,22 @@ EVIDENCE_COMPARTMENTS: tuple[Compartment, ...] = (
 )
 DESCRIPTION_MAX_LENGTH = 5000
 HAND_OVER_REASON_MIN_LENGTH = 10
+EXPORT_NOT_LISTED = (
+    "One or more of the exhibits chosen is not on this case, or is not one you can see. "
+    "Choose the exhibits again from the list."
+)
 _EXHIBIT_REF = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 /._-]{0,63}$")
 
 
 class IntegrityFailure(Exception):
     """The stored file no longer decrypts, or no longer matches the hash taken at upload."""
 
-    def __init__(self, item: EvidenceItem, why: str) -> None:
+    def __init__(self, item: EvidenceItem, why: str, *, outcome: str = "It has not been sent.") -> None:
         super().__init__(
-            f"Exhibit {item.exhibit_ref} failed its integrity check: {why} It has not been sent. "
+            f"Exhibit {item.exhibit_ref} failed its integrity check: {why} {outcome} "
             "Tell your unit manager at once: the original may need to be recovered from a backup."
         )
+        self.item = item
         self.why = why
 
 
@@ -341,6 +347,160 @@ def evidence_hand_over(
         recipient=who,
         reason=why,
         fields=("file", "recipient"),
+    )
+
+
+def _exportable(*, actor: Any, case: Case, evidence_ids: Iterable[Any]) -> list[EvidenceItem]:
+    wanted: set[uuid.UUID] = set()
+    for raw in evidence_ids:
+        try:
+            wanted.add(uuid.UUID(str(raw)))
+        except ValueError:
+            raise ValidationError({"exhibits": EXPORT_NOT_LISTED}) from None
+    if not wanted:
+        raise ValidationError({"exhibits": "Choose at least one exhibit to export."})
+    items = list(
+        EvidenceItem.objects.visible_to(actor, Action.VIEW)
+        .filter(case=case, pk__in=wanted)
+        .select_related("case__unit")
+        .order_by("created_at", "exhibit_ref")
+    )
+    if len(items) != len(wanted):
+        raise ValidationError({"exhibits": EXPORT_NOT_LISTED})
+    principal = principal_for(actor)
+    for item in items:
+        if not principal.may(case.unit_id, item.compartment, Action.EXPORT):
+            raise PermissionDenied(
+                f"Your role does not allow exporting evidence in the “{item.get_compartment_display()}” "
+                f"compartment, so exhibit {item.exhibit_ref} cannot be exported by you. Untick it, or ask "
+                "someone who may export it."
+            )
+    return items
+
+
+@dataclass(frozen=True)
+class ExportBundle:
+    """A built bundle: its name, size and SHA-256, the exhibits in it, and its bytes (once)."""
+
+    file_name: str
+    sha256: str
+    size: int
+    items: list[EvidenceItem]
+    entries: list[CustodyEntry]
+    chunks: Iterator[bytes]
+
+
+def evidence_export(
+    *,
+    actor: Any,
+    case: Case,
+    evidence_ids: Iterable[Any],
+    recipient: str,
+    purpose: str,
+    request: HttpRequest | None = None,
+) -> ExportBundle:
+    """Build one ZIP of the chosen exhibits of `case` and their manifest (see evidence.bundle).
+
+    Guarantees: a recipient and a purpose are required, and at least one exhibit; an id that is
+    not an exhibit of `case` the actor may view raises ValidationError, and one in a compartment
+    where the actor's roles do not allow `export` raises PermissionDenied naming it; in these
+    refusals nothing at all is written. Each exhibit is decrypted and re-hashed as it goes into
+    the bundle: if any is missing, fails to decrypt or no longer matches its SHA-256, the whole
+    export is refused with IntegrityFailure naming it, nothing is exported, and the failure is
+    recorded in that exhibit's custody log (as a download's would be). Otherwise, in one
+    transaction with the build, one audit `export` row (the purpose as justification, the
+    bundle's SHA-256 and the exhibits in its detail) and an `exported` custody entry per
+    exhibit naming the recipient, the purpose and the bundle's SHA-256 and that audit row.
+    Evidence plaintext never touches the disk, and the bundle is never all in memory.
+    """
+    who = _clean_text(
+        recipient,
+        field="recipient",
+        required="Enter who the evidence is for, for example “CPS, Jane Smith (reviewing lawyer)”.",
+        max_length=300,
+    )
+    why = _clean_text(
+        purpose,
+        field="purpose",
+        required="Enter why the evidence is being exported, for example “file for a charging decision”.",
+        max_length=2000,
+    )
+    items = _exportable(actor=actor, case=case, evidence_ids=evidence_ids)
+    custody: dict[Any, list[CustodyEntry]] = {}
+    for entry in CustodyEntry.unscoped.filter(item__in=items).select_related("actor"):
+        custody.setdefault(entry.item_id, []).append(entry)
+    now = timezone.now()
+    spool = bundle.SealedSpool()
+    try:
+        with transaction.atomic():
+            sha256 = bundle.build(
+                spool,
+                export=bundle.Export(
+                    case_reference=case.reference,
+                    exported_by=str(actor),
+                    exported_at=now,
+                    recipient=who,
+                    purpose=why,
+                ),
+                items=items,
+                custody=custody,
+            )
+            audit = audit_record(
+                action=AuditAction.EXPORT,
+                actor=actor,
+                request=request,
+                unit=case.unit,
+                object_type=EvidenceItem._meta.label_lower,
+                case_id=case.pk,
+                fields=("file", "recipient", "sha256", "description", "captured_from", "file_name"),
+                justification=why,
+                detail={
+                    "custody": str(CustodyEvent.EXPORTED),
+                    "exhibits": [item.exhibit_ref for item in items],
+                    "items": [str(item.pk) for item in items],
+                    "bundle_sha256": sha256,
+                    "bundle_size": spool.size,
+                },
+            )
+            entries = [
+                CustodyEntry.unscoped.create(
+                    item=item,
+                    event=CustodyEvent.EXPORTED,
+                    actor=actor,
+                    occurred_at=audit.occurred_at,
+                    recipient=who,
+                    reason=why,
+                    audit_seq=audit.seq,
+                    bundle_sha256=sha256,
+                    created_by=actor,
+                )
+                for item in items
+            ]
+    except bundle.ExhibitFailed as failed:
+        spool.close()
+        _custody(
+            item=failed.item,
+            event=CustodyEvent.INTEGRITY_FAILED,
+            actor=actor,
+            action=AuditAction.DENIED,
+            request=request,
+            detail={"reason": failed.why},
+        )
+        raise IntegrityFailure(
+            failed.item, failed.why, outcome="Nothing has been exported: no exhibit was sent."
+        ) from None
+    except BaseException:
+        spool.close()
+        raise
+    stamp = timezone.localtime(now).strftime("%Y%m%d-%H%M%S")
+    case_part = re.sub(r"[^A-Za-z0-9._-]+", "-", case.reference).strip("-.") or "case"
+    return ExportBundle(
+        file_name=f"{case_part}-evidence-{stamp}.zip",
+        sha256=sha256,
+        size=spool.size,
+        items=items,
+        entries=entries,
+        chunks=spool.chunks(),
     )
 
 

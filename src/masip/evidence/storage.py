@@ -11,14 +11,16 @@ The key id is written in the header and kept on the evidence row; every key list
 MASIP_KEYS can decrypt, so a rotated-out key must stay listed while blobs name it.
 
 Plaintext is never written to disk: a blob is written encrypted to `<id>.part`, flushed to
-disk, then renamed to `<id>`.
+disk, then renamed to `<id>`. Key rotation writes the blob again under the primary key as
+`<id>.rekey` (by way of `<id>.rekey.part`), checks it, and renames it over `<id>`: at every
+moment `<id>` is a whole file under a key that MASIP_KEYS still holds.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -31,6 +33,8 @@ MAGIC = b"MASIPEV1"
 CHUNK_BYTES = 1024 * 1024
 _NONCE = 12
 _TAG = 16
+# A blob re-encrypted under a new key is written here first, then renamed over the blob.
+REKEY_SUFFIX = ".rekey"
 
 
 class BlobMissing(DecryptionError):
@@ -57,21 +61,67 @@ def _aad(blob_id: str, index: int, last: bool) -> bytes:
 
 def blob_write(blob_id: str, data: bytes, *, keyring: Keyring | None = None) -> str:
     """Encrypt `data` to the blob `blob_id`; returns the id of the key used."""
+    chunks = (data[start : start + CHUNK_BYTES] for start in range(0, len(data), CHUNK_BYTES))
+    return _seal(blob_id, chunks, final=_path(blob_id), suffix=".part", keyring=keyring)
+
+
+def blob_rewrite(blob_id: str, chunks: Iterable[bytes], *, keyring: Keyring | None = None) -> tuple[str, Path]:
+    """Encrypt `chunks` under the primary key to a new file beside the blob, `<id>.rekey`, and
+    return (key id, its path). The blob itself is untouched: `blob_replace` swaps them."""
+    path = _path(blob_id).with_name(blob_id + REKEY_SUFFIX)
+    # Left by a run that stopped midway; the blob it was to replace is still whole.
+    path.unlink(missing_ok=True)
+    return _seal(blob_id, chunks, final=path, suffix=".part", keyring=keyring), path
+
+
+def blob_replace(blob_id: str, rewritten: Path) -> None:
+    """Put a file written by `blob_rewrite` in the blob's place, in one atomic rename."""
+    final = _path(blob_id)
+    if rewritten != final.with_name(blob_id + REKEY_SUFFIX):
+        raise ValueError("Not a rewrite of this blob.")
+    os.replace(rewritten, final)
+    _sync_folder(final.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    # The rename is only durable once the folder's entry is on disk.
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
+
+
+def _sized(chunks: Iterable[bytes]) -> Iterator[tuple[bytes, bool]]:
+    """`chunks` cut to CHUNK_BYTES each, with whether each is the last (one empty chunk if none)."""
+    pending = b""
+    held: bytes | None = None
+    for piece in chunks:
+        pending += piece
+        while len(pending) >= CHUNK_BYTES:
+            if held is not None:
+                yield held, False
+            held, pending = pending[:CHUNK_BYTES], pending[CHUNK_BYTES:]
+    if pending or held is None:
+        if held is not None:
+            yield held, False
+        yield pending, True
+    else:
+        yield held, True
+
+
+def _seal(blob_id: str, chunks: Iterable[bytes], *, final: Path, suffix: str, keyring: Keyring | None) -> str:
     ring = keyring or active_keyring()
     key_id = ring.primary_id
     cipher = AESGCM(ring.keys[key_id])
-    folder = evidence_dir()
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    final = _path(blob_id)
-    partial = final.with_name(final.name + ".part")
-    count = max(1, -(-len(data) // CHUNK_BYTES))
+    final.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = final.with_name(final.name + suffix)
     try:
         with open(partial, "xb") as out:
             out.write(MAGIC + bytes([len(key_id)]) + key_id.encode())
-            for index in range(count):
-                chunk = data[index * CHUNK_BYTES : (index + 1) * CHUNK_BYTES]
+            for index, (chunk, last) in enumerate(_sized(chunks)):
                 nonce = os.urandom(_NONCE)
-                sealed = cipher.encrypt(nonce, chunk, _aad(blob_id, index, index == count - 1))
+                sealed = cipher.encrypt(nonce, chunk, _aad(blob_id, index, last))
                 out.write((len(sealed)).to_bytes(4, "big") + nonce + sealed)
             out.flush()
             os.fsync(out.fileno())
@@ -117,9 +167,14 @@ def _read_header(stored: object) -> str:
 def blob_chunks(blob_id: str, *, keyring: Keyring | None = None) -> Iterator[bytes]:
     """The plaintext of a blob, chunk by chunk; DecryptionError (or BlobMissing) when it is
     missing, damaged, cut short, extended, or encrypted with a key no longer in MASIP_KEYS."""
+    return blob_chunks_at(_path(blob_id), blob_id, keyring=keyring)
+
+
+def blob_chunks_at(path: Path, blob_id: str, *, keyring: Keyring | None = None) -> Iterator[bytes]:
+    """The plaintext of the blob `blob_id` stored at `path` (a rewrite not yet swapped in)."""
     ring = keyring or active_keyring()
     try:
-        stored = open(_path(blob_id), "rb")  # noqa: SIM115  # closed in finally; a generator
+        stored = open(path, "rb")  # noqa: SIM115  # closed in finally; a generator
     except FileNotFoundError:
         raise BlobMissing("The stored file is missing.") from None
     try:

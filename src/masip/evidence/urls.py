@@ -7,6 +7,7 @@ app_name = "evidence"
 urlpatterns = [
     path("", views.evidence_list, name="list"),
     path("upload/", views.evidence_upload, name="upload"),
+    path("export/", views.evidence_export, name="export"),
     path("<str:evidence_id>/", views.evidence_detail, name="detail"),
     path("<str:evidence_id>/download/", views.evidence_download, name="download"),
     path("<str:evidence_id>/hand-over/", views.evidence_hand_over, name="hand_over"),

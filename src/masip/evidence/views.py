@@ -1,5 +1,5 @@
-"""Evidence pages: the case's exhibits, upload, one exhibit with its custody log, download and
-hand-over. Thin: reads come from evidence.selectors, writes go through evidence.services."""
+"""Evidence pages: the case's exhibits, upload, one exhibit with its custody log, download,
+hand-over and export. Thin: reads come from evidence.selectors, writes go through evidence.services."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -19,7 +19,7 @@ from masip.cases.models import Case
 from masip.core.forms import add_service_errors
 from masip.core.uploads import FORM_OVERHEAD_BYTES, UploadLimit, declared_length, limit_uploads
 from masip.evidence import selectors, services
-from masip.evidence.forms import EvidenceUploadForm, HandOverForm
+from masip.evidence.forms import EvidenceUploadForm, ExportForm, HandOverForm
 from masip.evidence.models import EvidenceItem
 from masip.evidence.names import content_disposition, download_filename
 from masip.evidence.sniff import ACCEPTED, FileRefused
@@ -39,6 +39,7 @@ def evidence_list(request: HttpRequest, case: Case) -> HttpResponse:
             "case": case,
             "items": items,
             "may_upload": bool(selectors.evidence_compartments_offered(user=request.user, case=case)),
+            "may_export": bool(selectors.evidence_exportable_for(user=request.user, case=case)),
         },
     )
 
@@ -178,3 +179,53 @@ def evidence_hand_over(request: HttpRequest, case: Case, evidence_id: str) -> Ht
             messages.success(request, f"Hand-over of exhibit {item.exhibit_ref} to {entry.recipient} recorded.")
             return redirect("evidence:detail", case_id=case.pk, evidence_id=item.pk)
     return _detail_page(request, case, item, form)
+
+
+def _export_page(
+    request: HttpRequest, case: Case, items: list[EvidenceItem], form: ExportForm, *, status: int = 200
+) -> HttpResponse:
+    selectors.evidence_list_audit(user=request.user, case=case, items=items, request=request)
+    context = {
+        "case": case,
+        "form": form,
+        "items": items,
+        "exports": selectors.evidence_exports_for(user=request.user, case=case, request=request),
+    }
+    return render(request, "evidence/export.html", context, status=status)
+
+
+@case_permission(Compartment.TEAM, Action.VIEW)  # type: ignore[arg-type]  # a streamed response
+def evidence_export(request: HttpRequest, case: Case) -> HttpResponseBase:
+    """Choose exhibits and receive them as one ZIP with a manifest; the ZIP's SHA-256 is in
+    the `X-Bundle-SHA256` header and, for the person sending it, in the list of exports."""
+    items = selectors.evidence_exportable_for(user=request.user, case=case)
+    if request.method != "POST":
+        return _export_page(request, case, items, ExportForm(items=items))
+    form = ExportForm(request.POST, items=items)
+    if not form.is_valid():
+        return _export_page(request, case, items, form)
+    try:
+        exported = services.evidence_export(
+            actor=request.user,
+            case=case,
+            evidence_ids=form.cleaned_data["exhibits"],
+            recipient=form.cleaned_data["recipient"],
+            purpose=form.cleaned_data["purpose"],
+            request=request,
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return _export_page(request, case, items, form)
+    except PermissionDenied as refused:
+        form.add_error("exhibits", str(refused))
+        return _export_page(request, case, items, form, status=403)
+    except services.IntegrityFailure as failure:
+        form.add_error("exhibits", str(failure))
+        return _export_page(request, case, items, form, status=409)
+    response = StreamingHttpResponse(exported.chunks, content_type="application/zip")
+    response["Content-Disposition"] = content_disposition(exported.file_name)
+    response["Content-Length"] = str(exported.size)
+    response["X-Bundle-SHA256"] = exported.sha256
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    return response

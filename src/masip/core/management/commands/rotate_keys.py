@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from masip.core.keyring import KeyringError
-from masip.core.rotation import RotationError, rotate_keys, values_left_on_old_keys
+from masip.core.rotation import RotationError, RotationResult, rotate_keys, values_left_on_old_keys
 
 
 def _positive(text: str) -> int:
@@ -17,7 +17,8 @@ def _positive(text: str) -> int:
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt, in batches, every stored value that is not under the first (primary) key of MASIP_KEYS. "
+        "Re-encrypt, in batches, every stored value, and then every evidence file, that is not under the first "
+        "(primary) key of MASIP_KEYS. "
         "Safe to stop and run again: it carries on where it stopped. Remove an old key from MASIP_KEYS only "
         "once this reports 0 values left on old keys."
     )
@@ -40,13 +41,26 @@ class Command(BaseCommand):
             )
         except (RotationError, KeyringError) as exc:
             raise CommandError(str(exc)) from exc
+        for failure in result.file_failures:
+            self.stderr.write(failure)
         if dry_run:
             self.stdout.write(
-                f"Dry run, nothing written: {result.re_encrypted} values would be re-encrypted "
-                f"onto key {result.primary_key_id!r}."
+                f"Dry run, nothing written: {result.re_encrypted} values and {result.files_re_encrypted} evidence "
+                f"files would be re-encrypted onto key {result.primary_key_id!r}."
             )
-            return
-        summary = f"{result.re_encrypted} values re-encrypted, {result.left_on_old_keys} left on old keys"
+        else:
+            self._summary(result)
+        if result.file_failures:
+            raise CommandError(
+                f"{len(result.file_failures)} files could not be re-encrypted and stay on their old keys (listed "
+                "above): keep those keys in MASIP_KEYS."
+            )
+
+    def _summary(self, result: RotationResult) -> None:
+        summary = (
+            f"{result.re_encrypted} values and {result.files_re_encrypted} evidence files re-encrypted, "
+            f"{result.left_on_old_keys} left on old keys"
+        )
         if result.left_on_old_keys:
             for label, count in values_left_on_old_keys().items():
                 self.stdout.write(f"  {label}: {count} left")
@@ -54,5 +68,6 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 self.style.SUCCESS(f"{summary}.")
-                + f"\nEvery value is under key {result.primary_key_id!r}; older keys can now leave MASIP_KEYS."
+                + f"\nEvery value and file is under key {result.primary_key_id!r}; older keys can now leave "
+                "MASIP_KEYS."
             )

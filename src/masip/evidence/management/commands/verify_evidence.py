@@ -20,7 +20,7 @@ class Command(BaseCommand):
         for item, why in report.failures:
             self.stderr.write(f"MISMATCH case {item.case.reference} exhibit {item.exhibit_ref} (id {item.pk}): {why}")
         for name in report.orphans:
-            self.stdout.write(f"Stray file with no exhibit (left by an interrupted upload?): {name}")
+            self.stdout.write(f"Stray file with no exhibit (left by an interrupted upload or key rotation?): {name}")
         for key_id, count in sorted(report.by_key.items()):
             self.stdout.write(f"{count} evidence files are encrypted with key {key_id!r}: keep it in MASIP_KEYS.")
         if report.failures:
