@@ -76,6 +76,8 @@ from masip.referrals.services import (
     referral_submit,
     screening_save,
 )
+from masip.risk.definition import Definition, score
+from masip.risk.models import Assessment, AssessmentStatus, InstrumentVersion
 from masip.work.services import work_rules_apply_all
 
 UNIT_NAME = "Northshire Integrated Stalking Unit"
@@ -90,6 +92,7 @@ REFERRALS = 260
 ACCEPTED = 83
 MONTHS = 10
 _SPAN_DAYS = 304  # ten months
+DEMO_SCREEN = "masip-stalking-screen"  # the shipped instrument the demo's cases were screened with
 _QUIET_DAYS = 7  # the last referral arrives a week ago, so every decision is already made
 
 
@@ -431,6 +434,7 @@ class _Builder:
         Referral.unscoped.bulk_create(referrals)
         ReferralSubject.unscoped.bulk_create(subjects)
         Screening.unscoped.bulk_create(screenings)
+        assessments = Assessment.unscoped.bulk_create(self._assessments(cases, team))
         # auto_now_add stamps "now" on insert; put back the dates the records really carry.
         stamps = ["created_at", "updated_at"]
         Case.unscoped.bulk_update(self._restamped(cases), stamps, batch_size=500)
@@ -439,6 +443,7 @@ class _Builder:
         Referral.unscoped.bulk_update(self._restamped(referrals), stamps, batch_size=500)
         ReferralSubject.unscoped.bulk_update(self._restamped(subjects), stamps, batch_size=500)
         Screening.unscoped.bulk_update(self._restamped(screenings), stamps, batch_size=500)
+        Assessment.unscoped.bulk_update(self._restamped(assessments), stamps, batch_size=500)
 
         # The referrals still waiting go through the intake services, as live ones do.
         waiting = _OpenQueue(self, unit, staff, agencies).build()
@@ -738,6 +743,52 @@ class _Builder:
             ]
             notes += self._notes(case, manager, members, [user for user, _ in roles], closed or self.now)
         return cases, people, participants, team, notes
+
+    # Risk assessments ----------------------------------------------------------------------
+
+    def _assessments(self, cases: list[Case], team: list[CaseTeamMember]) -> list[Assessment]:
+        """Each case's screens over its life with masip's illustrative stalking screen, the
+        latest giving the case's risk level (as the engine scores the answers)."""
+        version = (
+            InstrumentVersion.objects.filter(instrument__key=DEMO_SCREEN, instrument__unit__isnull=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if version is None:  # the shipped instruments are loaded before the demo unit is built
+            return []
+        rng, definition = self.rng, version.parsed
+        leads = {id(m.case): m.user for m in team if m.role_on_case == CaseRole.LEAD_INVESTIGATOR}
+        made: list[Assessment] = []
+        for case in cases:
+            until = case.closed_at or self.now
+            span = max((until - case.opened_at).days, 1)
+            screens = 1 + (span > 60) + (span > 150)
+            earlier = ((RiskLevel.HIGH, 0.3), (RiskLevel.MODERATE, 0.4), (RiskLevel.LOW, 0.3))
+            levels = [*(_weighted(rng, earlier) for _ in range(screens - 1)), case.risk_level]
+            for n, level in enumerate(levels):
+                on = case.opened_at + timedelta(days=span * n // screens + rng.randint(0, 3))
+                answers = _answers_for(rng, definition, level)
+                result = score(definition, answers)
+                assessment = Assessment(
+                    unit=case.unit,
+                    case=case,
+                    instrument_version=version,
+                    status=AssessmentStatus.COMPLETED,
+                    compartment=definition.compartment,
+                    assessor=leads[id(case)],
+                    assessed_on=on.date(),
+                    score=result.score,
+                    computed_band=result.band.id if result.band else "",
+                    computed_level=result.level or "",
+                    level=result.level or "",
+                    completed_at=on,
+                    created_by=leads[id(case)],
+                )
+                assessment.answers = answers
+                self.written_at[id(assessment)] = on
+                made.append(assessment)
+            case.risk_level = made[-1].level
+        return made
 
     def _status(self, opened: datetime, age_days: int) -> tuple[CaseStatus, datetime | None]:
         rng = self.rng
@@ -1039,6 +1090,19 @@ def _rota(rng: random.Random, members: Sequence[User]) -> Iterator[User]:
 
 def _weighted(rng: random.Random, options: Sequence[tuple[str, float]]) -> str:
     return rng.choices([value for value, _ in options], weights=[weight for _, weight in options])[0]
+
+
+def _answers_for(rng: random.Random, definition: Definition, level: str) -> dict[str, str]:
+    """Answers to a yes/no screen that the engine scores at `level`: "no" to everything, then
+    "yes" to one more item at a time until the level is reached (some "unknown" besides)."""
+    items = [item.id for item in definition.items]
+    answers = {item_id: ("unknown" if rng.random() < 0.1 else "no") for item_id in items}
+    rng.shuffle(items)
+    for item_id in items:
+        if (score(definition, answers).level or "low") == level:
+            break
+        answers[item_id] = "yes"
+    return answers
 
 
 def _describe(rng: random.Random) -> str:

@@ -49,6 +49,8 @@ class Command(BaseCommand):
             require_demo_settings("demo_unit")
         except DemoError as refusal:
             raise CommandError(str(refusal)) from refusal
+        # masip's illustrative instruments first: the demo's cases were screened with one of them.
+        call_command("load_instrument", "--shipped", stdout=self.stdout, stderr=self.stderr)
         if demo_unit() is not None:
             if options["reset"]:
                 raise CommandError(
@@ -75,7 +77,6 @@ class Command(BaseCommand):
                 f"  {summary.people} people, {summary.team_rows} case-team places, {summary.notes} notes, "
                 f"{summary.users} staff accounts."
             )
-        call_command("load_instrument", "--shipped", stdout=self.stdout, stderr=self.stderr)
         self._print_sign_in(options["url"])
 
     def _print_sign_in(self, url: str) -> None:
