@@ -151,6 +151,7 @@ class World:
         self.evidence = self._evidence()
         self.instrument_version = _instrument_version(self.unit)
         self._referrals(role)
+        self.assessment = self._assessment()
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
         self.import_job = ImportJob.unscoped.create(
@@ -198,6 +199,21 @@ class World:
             captured_at=timezone.now(),
         )
 
+    def _assessment(self) -> Any:
+        """The user's own draft assessment with an instrument every case role may use, in the team
+        compartment; made at screening on the referral, and since moved to the case."""
+        from masip.risk.models import Assessment
+        from tests.risk.assessment_helpers import count_yes_definition, store_version
+
+        return Assessment.unscoped.create(
+            unit=self.unit,
+            case=self.case,
+            referral=self.referral,
+            instrument_version=store_version(count_yes_definition(), unit=self.unit),
+            assessor=self.user,
+            assessed_on=timezone.localdate(),
+        )
+
     def _api_token(self) -> str:
         from knox.models import AuthToken
 
@@ -230,6 +246,7 @@ class World:
             "process_id": self.process.pk,
             "evidence_id": self.evidence.pk,
             "version_id": self.instrument_version.pk,
+            "assessment_id": self.assessment.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

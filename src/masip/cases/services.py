@@ -218,6 +218,7 @@ def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest |
     must be linked first.
     """
     from masip.referrals.models import ReferralSubject
+    from masip.risk.services import assessments_move_to_case
     from masip.work.services import RuleReason, work_rules_apply
 
     if not principal_for(actor).can(Capability.TRIAGE_REFERRALS, unit_id=referral.unit_id):
@@ -268,6 +269,7 @@ def case_open_from_referral(*, actor: Any, referral: Any, request: HttpRequest |
             detail={"referral": referral.reference, **({"repeat_of": repeat_of.reference} if repeat_of else {})},
         )
         work_rules_apply(case=case, reason=RuleReason.CASE_OPENED, actor=actor, request=request)
+        assessments_move_to_case(referral=referral, case=case, actor=actor, request=request)
     return case
 
 
@@ -503,6 +505,7 @@ def case_attach_referral(*, actor: Any, case: Case, referral: Any, request: Http
     the caller's transaction (triage_decide), which links the referral to the case.
     """
     from masip.referrals.models import ReferralSubject
+    from masip.risk.services import assessments_move_to_case
 
     if not principal_for(actor).can(Capability.TRIAGE_REFERRALS, unit_id=referral.unit_id):
         raise PermissionDenied("Your role does not allow accepting this unit's referrals.")
@@ -535,6 +538,7 @@ def case_attach_referral(*, actor: Any, case: Case, referral: Any, request: Http
             fields=["referrals", *(["participants"] if added else [])],
             detail={"referral": referral.reference, "attached": True, "participants_added": len(added)},
         )
+        assessments_move_to_case(referral=referral, case=current, actor=actor, request=request)
     return current
 
 
