@@ -778,7 +778,7 @@ class _Builder:
                     assessor=leads[id(case)],
                     assessed_on=on.date(),
                     score=result.score,
-                    computed_band=result.band.id if result.band else "",
+                    computed_band=result.band.label if result.band else "",
                     computed_level=result.level or "",
                     level=result.level or "",
                     completed_at=on,
