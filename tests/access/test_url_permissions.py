@@ -27,6 +27,7 @@ from masip.accounts.models import Invitation, Role
 from masip.api.permissions import SignedIn
 from masip.cases.models import ParallelProcess, ProcessKind
 from masip.referrals.models import ImportJob, ImportStatus, ReferralStatus, ReferralSubject, SubjectRole
+from masip.risk.models import Formulation, RiskEvent, RiskEventKind
 from masip.work.models import Task
 from tests.conftest import verified_client
 from tests.factories import (
@@ -149,6 +150,17 @@ class World:
         self.task = Task.unscoped.create(case=self.case, title="Call the victim", due_date=timezone.localdate())
         self.api_token_id = self._api_token()
         self.evidence = self._evidence()
+        # A draft formulation and a risk event the whole case team may read.
+        self.formulation = Formulation.unscoped.create(
+            unit=self.unit,
+            case=self.case,
+            compartment=Compartment.TEAM,
+            assessor=self.colleague,
+            assessed_on=timezone.localdate(),
+        )
+        self.risk_event = RiskEvent.unscoped.create(
+            case=self.case, kind=RiskEventKind.BREACH, occurred_on=timezone.localdate(), compartment=Compartment.TEAM
+        )
         self._referrals(role)
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
@@ -228,6 +240,8 @@ class World:
             "participant_id": self.participant.pk,
             "process_id": self.process.pk,
             "evidence_id": self.evidence.pk,
+            "formulation_id": self.formulation.pk,
+            "event_id": self.risk_event.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()
