@@ -26,7 +26,7 @@ from masip.access.principal import principal_for
 from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.cases.models import Case, CaseStatus, RiskLevel
+from masip.cases.models import Case, RiskLevel
 from masip.core.unit_settings import unit_settings_save
 from masip.risk.definition import level_rank
 from masip.risk.models import Assessment, AssessmentStatus, CurrentRiskRule, Formulation, RiskSettings
@@ -132,9 +132,10 @@ def current_risk_level(case: Case) -> str:
 
 def case_risk_refresh(*, case: Case, actor: Any = None, request: HttpRequest | None = None) -> bool:
     """Set the case's risk level and the day it was last assessed from its completed assessments
-    and formulations (by the unit's rule). When either changes, audit the change and bring the
-    review and re-assessment tasks in line. Returns whether the risk level changed. Runs in the
-    caller's transaction (an assessment's or formulation's completion)."""
+    and formulations (by the unit's rule). When either changes, audit the change. Either way
+    bring the review and re-assessment tasks in line (an assessment completed now answers a risk
+    event of its day). Returns whether the risk level changed. Runs in the caller's transaction
+    (an assessment's or formulation's completion)."""
     from masip.work.services import RuleReason, work_rules_apply
 
     with transaction.atomic():
@@ -146,6 +147,8 @@ def case_risk_refresh(*, case: Case, actor: Any = None, request: HttpRequest | N
             if getattr(locked, name) != value
         ]
         if not changed:
+            # Nothing moved, but an assessment was completed: it may answer a risk event.
+            work_rules_apply(case=case, reason=RuleReason.RISK_ASSESSED, actor=actor, request=request)
             return False
         before = locked.risk_level
         Case.unscoped.filter(pk=locked.pk).update(risk_level=current.level, risk_assessed_on=current.assessed_on)
@@ -160,7 +163,6 @@ def case_risk_refresh(*, case: Case, actor: Any = None, request: HttpRequest | N
             detail={"from": before, "to": current.level},
         )
         level_changed = "risk_level" in changed
-        if locked.status != CaseStatus.CLOSED:
-            reason = RuleReason.RISK_CHANGED if level_changed else RuleReason.RISK_ASSESSED
-            work_rules_apply(case=case, reason=reason, actor=actor, request=request)
+        reason = RuleReason.RISK_CHANGED if level_changed else RuleReason.RISK_ASSESSED
+        work_rules_apply(case=case, reason=reason, actor=actor, request=request)
     return level_changed

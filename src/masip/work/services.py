@@ -493,9 +493,12 @@ def _apply_reassessment(
         outcome.created.append(task)
         return
     if open_task.rule == REASSESS_EVENT_RULE:
-        # Brought forward by an event: an assessment on or after the event answers it (the task
-        # is re-timed by level from that assessment); until then a sooner level date still wins.
-        answered = open_task.period_start is not None and basis >= open_task.period_start
+        # Brought forward by an event: an assessment completed after the event answers it (the
+        # task is re-timed by level from that assessment); until then a sooner level date still
+        # wins. An assessment of the event's own day answers it only when it is completed now.
+        fresh = reason in (RuleReason.RISK_ASSESSED, RuleReason.RISK_CHANGED)
+        start = open_task.period_start
+        answered = start is not None and (basis > start or (fresh and basis == start))
         if not answered and due >= open_task.due_date:
             return
     elif open_task.rule == rule and open_task.period_start == basis and open_task.due_date == due:
