@@ -54,7 +54,8 @@ def risk_event_record(
 ) -> RiskEvent:
     """Record an event on the case's risk history and ask for a re-assessment.
 
-    Guarantees: the actor may create data in `compartment` on the case's unit (PermissionDenied);
+    Guarantees: the actor is on the case team or oversees the unit, and may create data in
+    `compartment` there (PermissionDenied; a break-glass reader may not);
     the kind is one masip knows, the date is no more than a year ahead, the details fit
     (ValidationError by field); a closed case takes no events. The event, its audit row (field
     names only) and the re-assessment task are written together: the case's open re-assessment
@@ -63,6 +64,10 @@ def risk_event_record(
     """
     if compartment not in Compartment.values or compartment == Compartment.VICTIM_CONTACT:
         raise ValidationError({"compartment": "Choose who may see this event."})
+    from masip.work.services import task_may_work_on, work_reassessment_for_event
+
+    if not task_may_work_on(user=actor, case=case):
+        raise PermissionDenied("Only the case team and the unit's managers can record risk events on this case.")
     if not principal_for(actor).may(case.unit_id, compartment, Action.CREATE):
         raise PermissionDenied("Your role does not allow recording events in that compartment on this case.")
     errors = {}
@@ -80,8 +85,6 @@ def risk_event_record(
         raise ValidationError(errors)
     if case.status == CaseStatus.CLOSED:
         raise ValidationError("This case is closed. Reopen it before recording risk events.")
-    from masip.work.services import work_reassessment_for_event
-
     with transaction.atomic():
         event = RiskEvent.unscoped.create(
             case=case,

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from masip.access.models import CaseTeamMember
 from masip.access.policy import Action, Compartment
 from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
@@ -100,8 +101,9 @@ def formulation_compartments_offered(*, user: Any, case: Case) -> list[Compartme
 def _require_writer(actor: Any, case: Case) -> None:
     if not formulation_may_write(user=actor, case=case):
         raise PermissionDenied("Only clinicians can write formulations.")
-    if not Case.objects.visible_to(actor).filter(pk=case.pk).exists():
-        raise PermissionDenied("You are not on this case's team.")
+    # The case team writes; a break-glass reader may read the case but not add judgements to it.
+    if not CaseTeamMember.objects.active().filter(case_id=case.pk, user_id=principal_for(actor).user_id).exists():
+        raise PermissionDenied("Only clinicians on the case team can write its formulations.")
 
 
 # --- writes -------------------------------------------------------------------------------------
@@ -118,7 +120,7 @@ def formulation_start(
     """Start a draft formulation of `case` by `actor`, kept in `compartment` (health unless the
     clinician chooses the whole team), audited as `create`.
 
-    Guarantees: only a clinician who can see the case (PermissionDenied); the compartment is
+    Guarantees: only a clinician on the case team (PermissionDenied); the compartment is
     health or team (ValidationError); the date is not in the future.
     """
     _require_writer(actor, case)
@@ -306,7 +308,7 @@ def formulation_save(
 ) -> Formulation:
     """Save a draft formulation as it stands, audited as `change` (names of the fields changed).
 
-    Guarantees: only clinicians who can see the case and change the formulation's compartment
+    Guarantees: only clinicians on the case team who may change the formulation's compartment
     (PermissionDenied); choices are known ones, texts fit, every scenario kept says what, how
     likely and how soon (ValidationError by field); a stale `expected_version` raises
     StaleFormulationError naming what now differs, and a completed one is refused
