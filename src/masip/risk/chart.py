@@ -19,7 +19,8 @@ from django.utils.safestring import SafeString, mark_safe
 from masip.risk.history import MARKER_RED_FLAG, RiskMarker, RiskPoint
 
 WIDTH, HEIGHT = 760, 300
-LEFT, RIGHT, TOP, BOTTOM = 96, 24, 24, 72
+LEFT, RIGHT, TOP, BOTTOM = 96, 56, 24, 72
+TICK_GAP = 84  # the least room between two date labels
 LEVEL_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High"}
 LEVEL_Y = {"high": TOP + 16, "moderate": TOP + 86, "low": TOP + 156}
 MARKER_Y = TOP + 196
@@ -76,6 +77,18 @@ def _ticks(days: list[date]) -> list[date]:
         return unique
     step = (len(unique) - 1) / (MAX_TICKS - 1)
     return [unique[round(i * step)] for i in range(MAX_TICKS)]
+
+
+def _spaced(ticks: list[date], x: Any) -> list[date]:
+    """The ticks whose labels do not overlap: the first, and the last in place of a near neighbour."""
+    kept: list[date] = []
+    for tick in ticks:
+        if kept and x(tick) - x(kept[-1]) < TICK_GAP:
+            if tick == ticks[-1] and len(kept) > 1:
+                kept[-1] = tick
+            continue
+        kept.append(tick)
+    return kept
 
 
 def risk_chart(
@@ -139,7 +152,7 @@ def risk_chart(
             AXIS_COLOUR,
         )
     )
-    for tick in _ticks([*days, end]):
+    for tick in _spaced(_ticks([*days, end]), x):
         out.append(
             format_html(
                 '<line x1="{}" x2="{}" y1="{}" y2="{}" stroke="{}" stroke-width="1"/>'
