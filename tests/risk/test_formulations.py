@@ -11,9 +11,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from masip.access.models import BreakGlassGrant
 from masip.access.policy import Compartment
+from masip.accounts.models import Role
 from masip.audit.models import AuditAction, AuditEvent
 from masip.cases.models import RiskLevel
+from masip.risk.event_services import risk_event_record
 from masip.risk.formulation_services import (
     ScenarioInput,
     StaleFormulationError,
@@ -21,9 +24,9 @@ from masip.risk.formulation_services import (
     formulation_save,
     formulation_start,
 )
-from masip.risk.models import AssessmentStatus, Formulation, RiskScenario
+from masip.risk.models import AssessmentStatus, Formulation, RiskEvent, RiskScenario
 from tests.conftest import verified_client
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, member
 from tests.risk.history_factories import team
 
 pytestmark = pytest.mark.django_db
@@ -308,3 +311,19 @@ def test_a_clinician_may_share_a_formulation_with_the_team():
     assert verified_client(people["advocate"]).get(detail).status_code == 200
     with pytest.raises(ValidationError):
         formulation_start(actor=people["clinician"], case=case, compartment=Compartment.POLICE)
+
+
+def test_a_break_glass_reader_may_read_but_not_formulate_or_record_events():
+
+    case, _ = _setup()
+    glass = member(Role.CLINICIAN, unit=case.unit)
+    BreakGlassGrant.objects.create(case=case, user=glass, reason="x" * 25, until=timezone.now() + timedelta(hours=1))
+    assert verified_client(glass).get(reverse("risk:history", kwargs={"case_id": case.pk})).status_code == 200
+    with pytest.raises(PermissionDenied):
+        formulation_start(actor=glass, case=case)
+    with pytest.raises(PermissionDenied):
+        risk_event_record(
+            actor=glass, case=case, kind="breach", occurred_on=TODAY, details="", compartment=Compartment.TEAM
+        )
+    assert not Formulation.unscoped.exists()
+    assert not RiskEvent.unscoped.exists()
