@@ -27,6 +27,7 @@ from masip.accounts.models import Invitation, Role
 from masip.api.permissions import SignedIn
 from masip.cases.models import ParallelProcess, ProcessKind
 from masip.referrals.models import ImportJob, ImportStatus, ReferralStatus, ReferralSubject, SubjectRole
+from masip.risk.models import Formulation, RiskEvent, RiskEventKind
 from masip.work.models import Task
 from tests.conftest import verified_client
 from tests.factories import (
@@ -150,6 +151,17 @@ class World:
         self.api_token_id = self._api_token()
         self.evidence = self._evidence()
         self.instrument_version = _instrument_version(self.unit)
+        # A draft formulation and a risk event the whole case team may read.
+        self.formulation = Formulation.unscoped.create(
+            unit=self.unit,
+            case=self.case,
+            compartment=Compartment.TEAM,
+            assessor=self.colleague,
+            assessed_on=timezone.localdate(),
+        )
+        self.risk_event = RiskEvent.unscoped.create(
+            case=self.case, kind=RiskEventKind.BREACH, occurred_on=timezone.localdate(), compartment=Compartment.TEAM
+        )
         self._referrals(role)
         self.assessment = self._assessment()
         # A checked referral import of the unit, uploaded by the user when their role screens
@@ -247,6 +259,8 @@ class World:
             "evidence_id": self.evidence.pk,
             "version_id": self.instrument_version.pk,
             "assessment_id": self.assessment.pk,
+            "formulation_id": self.formulation.pk,
+            "event_id": self.risk_event.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

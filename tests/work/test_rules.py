@@ -173,6 +173,9 @@ GOOD = {
     "low_review_days": 56,
     "not_assessed_review_working_days": 5,
     "first_contact_working_days": 1,
+    "reassess_high_days": 21,
+    "reassess_moderate_days": 60,
+    "reassess_low_days": 120,
 }
 
 
@@ -200,6 +203,9 @@ def test_a_units_rules_apply_to_its_cases_only():
         ({"not_assessed_review_working_days": -1}, "not_assessed_review_working_days"),
         ({"high_review_days": 30}, "moderate_review_days"),  # high reviewed less often than moderate
         ({"low_review_days": 20}, "low_review_days"),
+        ({"reassess_high_days": 0}, "reassess_high_days"),
+        ({"reassess_high_days": 90}, "reassess_moderate_days"),  # high re-assessed less often than moderate
+        ({"reassess_low_days": 30}, "reassess_low_days"),
     ],
 )
 def test_invalid_rules_are_refused_by_field_and_nothing_is_written(changes, field):

@@ -47,6 +47,8 @@ class Case(CaseDataModel):
     reference = models.CharField(max_length=32, unique=True)
     status = models.CharField(max_length=16, choices=CaseStatus.choices, default=CaseStatus.OPEN)
     risk_level = models.CharField(max_length=16, choices=RiskLevel.choices, default=RiskLevel.NOT_ASSESSED)
+    # The day the latest completed assessment or formulation describes; kept by risk.current.
+    risk_assessed_on = models.DateField(null=True, blank=True)
     lead_agency = models.ForeignKey("accounts.Agency", on_delete=models.PROTECT, related_name="+", null=True)
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)

@@ -62,6 +62,8 @@ class CaseOverview:
     may_upload: bool
     tasks: work_selectors.CaseTasks
     next_review: Task | None
+    # The open re-assessment of risk (the case's risk level and last assessed day are on the case).
+    next_reassessment: Task | None
     may_change_case: bool
     may_change_status: bool
     may_allocate: bool
@@ -119,6 +121,7 @@ def case_overview_for(*, user: Any, case: Case, request: HttpRequest | None = No
         may_upload=bool(evidence_compartments_offered(user=user, case=case)),
         tasks=tasks,
         next_review=work_selectors.next_review(tasks),
+        next_reassessment=work_selectors.next_reassessment(tasks),
         may_change_case=principal.may(case.unit_id, Compartment.TEAM, Action.CHANGE),
         may_change_status=services.may_change_status(actor=user, case=case, team=team),
         may_allocate=principal.can(Capability.ALLOCATE_CASES, unit_id=case.unit_id),

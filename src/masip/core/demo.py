@@ -787,7 +787,7 @@ class _Builder:
                 assessment.answers = answers
                 self.written_at[id(assessment)] = on
                 made.append(assessment)
-            case.risk_level = made[-1].level
+            case.risk_level, case.risk_assessed_on = made[-1].level, made[-1].assessed_on
         return made
 
     def _status(self, opened: datetime, age_days: int) -> tuple[CaseStatus, datetime | None]:

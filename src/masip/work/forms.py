@@ -96,3 +96,12 @@ class WorkRulesForm(forms.Form):
         "working days",
         "Working days after a referral is accepted.",
     )
+    reassess_high_days = _days_field(
+        "reassess_high_days", *REVIEW_DAYS_RANGE, "days", "Days after the last risk assessment (28: four weeks)."
+    )
+    reassess_moderate_days = _days_field(
+        "reassess_moderate_days", *REVIEW_DAYS_RANGE, "days", "Days after the last risk assessment (90: quarterly)."
+    )
+    reassess_low_days = _days_field(
+        "reassess_low_days", *REVIEW_DAYS_RANGE, "days", "Days after the last risk assessment (180: six-monthly)."
+    )

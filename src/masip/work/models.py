@@ -22,6 +22,7 @@ class TaskKind(models.TextChoices):
     REVIEW = "review", "Case review"
     FIRST_CONTACT = "first_contact", "First contact with the victim"
     ORDER_EXPIRY = "order_expiry", "Order expiry"
+    REASSESSMENT = "reassessment", "Re-assess risk"
 
 
 class Task(CaseDataModel):
@@ -41,7 +42,11 @@ class Task(CaseDataModel):
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     kind = models.CharField(max_length=16, choices=TaskKind.choices, default=TaskKind.MANUAL)
     rule = models.CharField(max_length=40, blank=True, help_text="The rule that made the task; empty if by hand.")
-    period_start = models.DateField(null=True, blank=True, help_text="Review tasks: the day the period started.")
+    period_start = models.DateField(
+        null=True,
+        blank=True,
+        help_text="Review tasks: the day the period started. Re-assessments: the day counted from.",
+    )
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -66,6 +71,9 @@ class Task(CaseDataModel):
                 fields=["case"], condition=Q(kind="review", status="open"), name="task_one_open_review"
             ),
             models.UniqueConstraint(fields=["case"], condition=Q(kind="first_contact"), name="task_one_first_contact"),
+            models.UniqueConstraint(
+                fields=["case"], condition=Q(kind="reassessment", status="open"), name="task_one_open_reassessment"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -77,8 +85,9 @@ class Task(CaseDataModel):
 
 
 class WorkRules(TimeStampedModel):
-    """A unit's task rules: how often a case is reviewed at each risk level, and how soon the
-    victim is first contacted after a referral is accepted."""
+    """A unit's task rules: how often a case is reviewed at each risk level, how soon the
+    victim is first contacted after a referral is accepted, and how long after its last risk
+    assessment a case is re-assessed at each level."""
 
     DEFAULTS = {
         "high_review_days": 7,
@@ -86,6 +95,9 @@ class WorkRules(TimeStampedModel):
         "low_review_days": 91,
         "not_assessed_review_working_days": 10,
         "first_contact_working_days": 2,
+        "reassess_high_days": 28,
+        "reassess_moderate_days": 90,
+        "reassess_low_days": 180,
     }
 
     unit = models.OneToOneField("accounts.Unit", on_delete=models.CASCADE, related_name="work_rules")
@@ -96,6 +108,9 @@ class WorkRules(TimeStampedModel):
         default=DEFAULTS["not_assessed_review_working_days"]
     )
     first_contact_working_days = models.PositiveSmallIntegerField(default=DEFAULTS["first_contact_working_days"])
+    reassess_high_days = models.PositiveSmallIntegerField(default=DEFAULTS["reassess_high_days"])
+    reassess_moderate_days = models.PositiveSmallIntegerField(default=DEFAULTS["reassess_moderate_days"])
+    reassess_low_days = models.PositiveSmallIntegerField(default=DEFAULTS["reassess_low_days"])
 
     class Meta:
         verbose_name_plural = "work rules"

@@ -1,4 +1,5 @@
-"""A unit's task rules, read and set: review frequency by risk level and the first-contact deadline.
+"""A unit's task rules, read and set: review frequency by risk level, the first-contact deadline,
+and how long after its last risk assessment a case is re-assessed at each level.
 
 A change applies when the rules next run for a case (a review created or recomputed, a case
 opened); tasks already open keep their due dates until then.
@@ -30,6 +31,9 @@ LABELS = {
     "low_review_days": "Low risk review",
     "not_assessed_review_working_days": "Review before a risk assessment",
     "first_contact_working_days": "First contact with the victim",
+    "reassess_high_days": "High risk re-assessment",
+    "reassess_moderate_days": "Moderate risk re-assessment",
+    "reassess_low_days": "Low risk re-assessment",
 }
 _RANGES = {
     "high_review_days": REVIEW_DAYS_RANGE,
@@ -37,6 +41,9 @@ _RANGES = {
     "low_review_days": REVIEW_DAYS_RANGE,
     "not_assessed_review_working_days": WORKING_DAYS_RANGE,
     "first_contact_working_days": WORKING_DAYS_RANGE,
+    "reassess_high_days": REVIEW_DAYS_RANGE,
+    "reassess_moderate_days": REVIEW_DAYS_RANGE,
+    "reassess_low_days": REVIEW_DAYS_RANGE,
 }
 
 
@@ -47,6 +54,9 @@ class RuleSettings:
     low_review_days: int
     not_assessed_review_working_days: int
     first_contact_working_days: int
+    reassess_high_days: int
+    reassess_moderate_days: int
+    reassess_low_days: int
     is_default: bool  # the unit has never set its own
 
     def review_due(self, risk_level: str, start: date) -> date:
@@ -61,13 +71,28 @@ class RuleSettings:
             RiskLevel.MODERATE: self.moderate_review_days,
             RiskLevel.LOW: self.low_review_days,
         }[RiskLevel(risk_level)]
-        due = start + timedelta(days=days)
-        while not is_working_day(due):
-            due += timedelta(days=1)
-        return due
+        return _next_working_day(start + timedelta(days=days))
+
+    def reassess_due(self, risk_level: str, start: date) -> date | None:
+        """When a case last assessed (or re-assessed) on `start` at `risk_level` is next due a
+        risk assessment; None while its risk is not assessed (the review rule covers it)."""
+        days = {
+            RiskLevel.HIGH: self.reassess_high_days,
+            RiskLevel.MODERATE: self.reassess_moderate_days,
+            RiskLevel.LOW: self.reassess_low_days,
+        }.get(RiskLevel(risk_level))
+        if days is None:
+            return None
+        return _next_working_day(start + timedelta(days=days))
 
     def first_contact_due(self, accepted: date) -> date:
         return add_working_days(accepted, self.first_contact_working_days)
+
+
+def _next_working_day(day: date) -> date:
+    while not is_working_day(day):
+        day += timedelta(days=1)
+    return day
 
 
 def work_rules_for(*, unit_id: int) -> RuleSettings:
@@ -82,7 +107,8 @@ def work_rules_set(*, actor: Any, unit: Unit, request: HttpRequest | None = None
     """Set the unit's task rules.
 
     Guarantees: only someone who oversees the unit's caseload may set them (PermissionDenied);
-    every rule is given, review intervals are 1 to 366 calendar days with high <= moderate <= low,
+    every rule is given, review and re-assessment intervals are 1 to 366 calendar days with
+    high <= moderate <= low,
     working-day rules are 1 to 30 (ValidationError by field, nothing written). The change and
     its audit event (fields and new values: unit settings, no personal data) commit together.
     """
@@ -102,6 +128,12 @@ def work_rules_set(*, actor: Any, unit: Unit, request: HttpRequest | None = None
             errors["moderate_review_days"] = "Moderate risk cases cannot be reviewed more often than high risk ones."
         elif values["moderate_review_days"] > values["low_review_days"]:
             errors["low_review_days"] = "Low risk cases cannot be reviewed more often than moderate risk ones."
+        if values["reassess_high_days"] > values["reassess_moderate_days"]:
+            errors["reassess_moderate_days"] = (
+                "Moderate risk cases cannot be re-assessed more often than high risk ones."
+            )
+        elif values["reassess_moderate_days"] > values["reassess_low_days"]:
+            errors["reassess_low_days"] = "Low risk cases cannot be re-assessed more often than moderate risk ones."
     if errors:
         raise ValidationError(errors)
     return unit_settings_save(

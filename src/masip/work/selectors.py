@@ -84,6 +84,11 @@ def next_review(tasks: CaseTasks) -> Task | None:
     return next((task for task in tasks.open if task.kind == TaskKind.REVIEW), None)
 
 
+def next_reassessment(tasks: CaseTasks) -> Task | None:
+    """The case's open re-assessment task (the rules keep at most one), from its tasks already read."""
+    return next((task for task in tasks.open if task.kind == TaskKind.REASSESSMENT), None)
+
+
 def task_get_for(*, user: Any, case: Case, task_id: Any, request: HttpRequest | None = None) -> Task:
     """One task of `case` the user may see, its reading audited; otherwise the audited 404."""
     tasks = Task.objects.visible_to(user).filter(case=case).select_related("case", "case__unit", "owner", "closed_by")

@@ -39,6 +39,9 @@ class RuleReason(models.TextChoices):
     REVIEW_CANCELLED = "review_cancelled", "Review cancelled"
     CASE_CLOSED = "case_closed", "Case closed"
     CASE_REOPENED = "case_reopened", "Case reopened"
+    RISK_ASSESSED = "risk_assessed", "Risk assessed"
+    RISK_EVENT = "risk_event", "Risk event recorded"
+    REASSESSMENT_CLOSED = "reassessment_closed", "Re-assessment done or cancelled"
     DAILY = "daily", "Daily run"
 
 
@@ -249,6 +252,8 @@ def _close(*, actor: Any, task: Task, expected_version: int, status: TaskStatus,
         if task.kind == TaskKind.REVIEW:
             reason = RuleReason.REVIEW_DONE if status == TaskStatus.DONE else RuleReason.REVIEW_CANCELLED
             work_rules_apply(case=case, reason=reason, actor=actor, request=request)
+        elif task.kind == TaskKind.REASSESSMENT:
+            work_rules_apply(case=case, reason=RuleReason.REASSESSMENT_CLOSED, actor=actor, request=request)
     return task
 
 
@@ -256,7 +261,8 @@ def task_complete(*, actor: Any, task: Task, expected_version: int, request: Htt
     """Mark an open task done (who and when recorded), audited as `change`.
 
     Guarantees: as task_update for who, staleness and state; completing a review creates the
-    case's next review, from today, in the same transaction.
+    case's next review, from today, in the same transaction; completing a re-assessment sets
+    the next one by the case's risk level, counted from today (or a later assessment).
     """
     return _close(actor=actor, task=task, expected_version=expected_version, status=TaskStatus.DONE, request=request)
 
@@ -277,6 +283,7 @@ def task_cancel(*, actor: Any, task: Task, expected_version: int, request: HttpR
 # Whom a rule-made task goes to, by their role on the case; else the longest-serving member.
 _REVIEW_OWNERS = (CaseRole.LEAD_INVESTIGATOR, CaseRole.LEAD_CLINICIAN, CaseRole.UNIT_MANAGER)
 _FIRST_CONTACT_OWNERS = (CaseRole.ADVOCATE, CaseRole.OUTREACH_WORKER)
+_REASSESSMENT_OWNERS = (CaseRole.LEAD_CLINICIAN, CaseRole.LEAD_INVESTIGATOR, CaseRole.UNIT_MANAGER)
 
 
 def _owner_for(team: list[CaseTeamMember], preferred: tuple[CaseRole, ...]) -> int | None:
@@ -315,8 +322,11 @@ def work_rules_apply(*, case: Case, reason: str, actor: Any = None, request: Htt
     done or cancelled, or the case opens); when the risk level differs from the one the open
     review was made for, its due date is recomputed from the start of its period (never before
     today); on case opening, one first-contact task due the set number of working days after
-    acceptance. Every task made or moved is audited with the rule and the reason, in the
-    caller's transaction. Runs without a person (`actor=None`) for the daily run.
+    acceptance; once the case's risk has been assessed, exactly one open re-assessment task,
+    due the set number of days (by level) after the later of the last assessment and the last
+    re-assessment task closed, unless a risk event has brought it sooner (see
+    `work_reassessment_for_event`). Every task made or moved is audited with the rule and the
+    reason, in the caller's transaction. Runs without a person (`actor=None`) for the daily run.
     """
     outcome = RulesOutcome()
     with transaction.atomic():
@@ -330,6 +340,7 @@ def work_rules_apply(*, case: Case, reason: str, actor: Any = None, request: Htt
         _apply_review(case, rules, team, today, reason, actor, request, outcome)
         if reason == RuleReason.CASE_OPENED:
             _apply_first_contact(case, rules, team, reason, actor, request, outcome)
+        _apply_reassessment(case, rules, team, reason, actor, request, outcome)
         outcome.created.extend(
             work_rules_order_expiry_reminders(case=case, actor=actor, reason=reason, request=request)
         )
@@ -419,6 +430,146 @@ def _apply_review(
         )
         _audit_rule(open_review, case, created=False, reason=reason, actor=actor, request=request)
         outcome.recomputed.append(open_review)
+
+
+def _reassessment_basis(case: Case) -> date | None:
+    """The day the next re-assessment counts from: the last assessment, or the day the last
+    re-assessment task was closed by hand when that is later."""
+    closed = (
+        Task.unscoped.filter(case=case, kind=TaskKind.REASSESSMENT)
+        .exclude(status=TaskStatus.OPEN)
+        .exclude(closed_at__isnull=True)
+        .order_by("-closed_at")
+        .values_list("closed_at", flat=True)
+        .first()
+    )
+    days = [day for day in (case.risk_assessed_on, closed and timezone.localdate(closed)) if day]
+    return max(days) if days else None
+
+
+def _reassess_rule(risk_level: str) -> str:
+    return f"reassess:{risk_level}"
+
+
+REASSESS_EVENT_RULE = "reassess:event"
+
+
+def _apply_reassessment(
+    case: Case,
+    rules: RuleSettings,
+    team: list[CaseTeamMember],
+    reason: str,
+    actor: Any,
+    request: HttpRequest | None,
+    outcome: RulesOutcome,
+) -> None:
+    level = case.risk_level
+    if level == RiskLevel.NOT_ASSESSED:
+        return
+    basis = _reassessment_basis(case)
+    due = rules.reassess_due(level, basis) if basis is not None else None
+    if basis is None or due is None:
+        return
+    rule = _reassess_rule(level)
+    title = f"Re-assess risk ({RiskLevel(level).label.lower()} risk)"
+    open_task = Task.unscoped.filter(case=case, kind=TaskKind.REASSESSMENT, status=TaskStatus.OPEN).first()
+    if open_task is None:
+        task = Task.unscoped.create(
+            case=case,
+            title=title,
+            description=(
+                f"Made by the unit's re-assessment rule: {RiskLevel(level).label.lower()} risk, "
+                f"last assessed on {basis:%-d %B %Y}."
+            ),
+            owner_id=_owner_for(team, _REASSESSMENT_OWNERS),
+            due_date=due,
+            kind=TaskKind.REASSESSMENT,
+            rule=rule,
+            period_start=basis,
+            created_by=actor,
+            updated_by=actor,
+        )
+        _audit_rule(task, case, created=True, reason=reason, actor=actor, request=request)
+        outcome.created.append(task)
+        return
+    if open_task.rule == REASSESS_EVENT_RULE:
+        # Brought forward by an event: an assessment completed after the event answers it (the
+        # task is re-timed by level from that assessment); until then a sooner level date still
+        # wins. An assessment of the event's own day answers it only when it is completed now.
+        fresh = reason in (RuleReason.RISK_ASSESSED, RuleReason.RISK_CHANGED)
+        start = open_task.period_start
+        answered = start is not None and (basis > start or (fresh and basis == start))
+        if not answered and due >= open_task.due_date:
+            return
+    elif open_task.rule == rule and open_task.period_start == basis and open_task.due_date == due:
+        return
+    open_task.due_date, open_task.rule, open_task.title, open_task.period_start = due, rule, title, basis
+    open_task.updated_by = actor
+    save_versioned(
+        open_task,
+        expected_version=open_task.version,
+        fields=["due_date", "rule", "title", "period_start", "updated_by"],
+    )
+    _audit_rule(open_task, case, created=False, reason=reason, actor=actor, request=request)
+    outcome.recomputed.append(open_task)
+
+
+def work_reassessment_for_event(
+    *,
+    case: Case,
+    due_date: date,
+    occurred_on: date,
+    title: str,
+    description: str,
+    actor: Any,
+    request: HttpRequest | None = None,
+) -> Task | None:
+    """Ask for a re-assessment of `case` by `due_date` because of an event on `occurred_on`.
+
+    Guarantees: the case (not closed) has one open re-assessment task, due no later than
+    `due_date`: one is made when there is none, and an open one due later is brought forward
+    (retitled after the event); one already due sooner is left alone. Returns the task made or
+    moved, None when nothing changed. Audited with the rule and reason, in the caller's
+    transaction. An assessment completed on or after `occurred_on` re-times the task by level.
+    """
+    with transaction.atomic():
+        case = Case.unscoped.select_for_update().select_related("unit").get(pk=case.pk)
+        if case.status == CaseStatus.CLOSED:
+            return None
+        open_task = (
+            Task.unscoped.select_for_update()
+            .filter(case=case, kind=TaskKind.REASSESSMENT, status=TaskStatus.OPEN)
+            .first()
+        )
+        if open_task is None:
+            team = list(CaseTeamMember.objects.active().filter(case_id=case.pk).order_by("since", "pk"))
+            task = Task.unscoped.create(
+                case=case,
+                title=title,
+                description=description,
+                owner_id=_owner_for(team, _REASSESSMENT_OWNERS),
+                due_date=due_date,
+                kind=TaskKind.REASSESSMENT,
+                rule=REASSESS_EVENT_RULE,
+                period_start=occurred_on,
+                created_by=actor,
+                updated_by=actor,
+            )
+            _audit_rule(task, case, created=True, reason=RuleReason.RISK_EVENT, actor=actor, request=request)
+            return task
+        if open_task.due_date <= due_date:
+            return None
+        open_task.due_date, open_task.rule, open_task.title = due_date, REASSESS_EVENT_RULE, title
+        open_task.period_start = occurred_on
+        open_task.description = description
+        open_task.updated_by = actor
+        save_versioned(
+            open_task,
+            expected_version=open_task.version,
+            fields=["due_date", "rule", "title", "period_start", "description", "updated_by"],
+        )
+        _audit_rule(open_task, case, created=False, reason=RuleReason.RISK_EVENT, actor=actor, request=request)
+        return open_task
 
 
 def _apply_first_contact(
