@@ -41,6 +41,16 @@ class Chart:
     description: str
 
 
+def _counted(points: list[Any]) -> str:
+    """'2 completed assessments and 1 formulation', naming only the kinds there are."""
+    parts = []
+    for kind, word in (("assessment", "assessment"), ("formulation", "formulation")):
+        n = sum(1 for p in points if p.kind == kind)
+        if n:
+            parts.append(f"{n} {word}{'s' if n != 1 else ''}")
+    return "Completed: " + " and ".join(parts)
+
+
 def _day(day: date) -> str:
     return f"{day:%-d %b %Y}"
 
@@ -103,7 +113,7 @@ def risk_chart(
     title = "Risk state over time"
     if points:
         description = (
-            f"{len(points)} completed assessment{'s' if len(points) != 1 else ''} and formulations from "
+            f"{_counted(points)} from "
             f"{_day(points[0].day)} to {_day(points[-1].day)}; latest level {LEVEL_LABELS[points[-1].level]}; "
             f"current risk of the case: {current_label}; {len(markers)} risk event{'s' if len(markers) != 1 else ''}. "
             "The table below gives the same figures."
@@ -189,6 +199,8 @@ def risk_chart(
             )
     for point in points:
         label = f"{_day(point.day)}: {LEVEL_LABELS[point.level]} ({point.source}, {point.assessor})"
+        if point.raised_from:
+            label += f"; raised by judgement from {LEVEL_LABELS[point.raised_from]}"
         if point.status:
             label += f"; risk status {LEVEL_LABELS[point.status]}"
         cx, cy = x(point.day), LEVEL_Y[point.level]

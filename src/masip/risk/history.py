@@ -36,6 +36,7 @@ class RiskPoint:
     assessor: str
     status: str = ""  # risk status (formulations only)
     object_id: str = ""
+    raised_from: str = ""  # the level the answers gave, when judgement raised it (assessments only)
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,7 @@ def risk_history_for(*, user: Any, case: Case, request: HttpRequest | None = Non
                 "assessment",
                 str(a.assessor),
                 object_id=str(a.pk),
+                raised_from=a.computed_level if a.raised else "",
             ),
         )
         for a in assessments
