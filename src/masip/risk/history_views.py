@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -16,7 +15,7 @@ from masip.access.policy import Action, Capability, Compartment
 from masip.access.principal import principal_for
 from masip.cases.models import Case
 from masip.core.forms import add_service_errors
-from masip.core.unit_settings import chosen_unit, units_overseen
+from masip.core.unit_settings_views import unit_settings_page
 from masip.risk.chart import risk_chart
 from masip.risk.current import risk_settings_for, risk_settings_set
 from masip.risk.event_services import risk_event_compartments_offered, risk_event_record
@@ -96,30 +95,15 @@ def risk_event_detail(request: HttpRequest, case: Case, event_id: str) -> HttpRe
 @requires_capability(Capability.OVERSEE_UNIT_CASELOAD)
 @require_http_methods(["GET", "POST"])
 def risk_settings(request: HttpRequest) -> HttpResponse:
-    units = units_overseen(user=request.user)
-    unit = chosen_unit(request, units)
-    current = risk_settings_for(unit_id=unit.pk)
-    if request.method == "POST":
-        form = RiskSettingsForm(request.POST)
-        if form.is_valid():
-            try:
-                risk_settings_set(actor=request.user, unit=unit, request=request, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Risk settings saved for {unit.name}. A case takes the new rule when an assessment or "
-                    "formulation is next completed on it.",
-                )
-                return redirect(f"{reverse('work:risk_settings')}?unit={unit.pk}")
-    else:
-        form = RiskSettingsForm(
-            initial={
-                "current_risk_rule": current.current_risk_rule,
-                "reassess_after_event_working_days": current.reassess_after_event_working_days,
-            }
-        )
-    return render(
-        request, "risk/history/settings.html", {"form": form, "unit": unit, "units": units, "current": current}
+    return unit_settings_page(
+        request,
+        form_class=RiskSettingsForm,
+        current_for=lambda unit: risk_settings_for(unit_id=unit.pk),
+        save=risk_settings_set,
+        saved_message=lambda unit: (
+            f"Risk settings saved for {unit.name}. A case takes the new rule when an assessment or "
+            "formulation is next completed on it."
+        ),
+        url_name="work:risk_settings",
+        template="risk/history/settings.html",
     )

@@ -17,10 +17,10 @@ from masip.access.policy import Action, Capability, Compartment
 from masip.access.principal import principal_for
 from masip.cases.models import Case
 from masip.core.forms import add_service_errors
-from masip.core.unit_settings import chosen_unit, units_overseen
+from masip.core.unit_settings_views import unit_settings_page
 from masip.work import selectors, services
 from masip.work.forms import TaskForm, VersionForm, WorkRulesForm
-from masip.work.models import Task, WorkRules
+from masip.work.models import Task
 from masip.work.rules import work_rules_for, work_rules_set
 
 
@@ -181,23 +181,15 @@ def task_cancel(request: HttpRequest, case: Case, task_id: str) -> HttpResponse:
 @requires_capability(Capability.OVERSEE_UNIT_CASELOAD)
 @require_http_methods(["GET", "POST"])
 def work_rules(request: HttpRequest) -> HttpResponse:
-    units = units_overseen(user=request.user)
-    unit = chosen_unit(request, units)
-    current = work_rules_for(unit_id=unit.pk)
-    if request.method == "POST":
-        form = WorkRulesForm(request.POST)
-        if form.is_valid():
-            try:
-                work_rules_set(actor=request.user, unit=unit, request=request, **form.cleaned_data)
-            except ValidationError as error:
-                add_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    f"Task rules saved for {unit.name}. New reviews and first contacts follow them; an open review "
-                    "keeps its due date until it is done or its case's risk level changes.",
-                )
-                return redirect(f"{reverse('work:rules')}?unit={unit.pk}")
-    else:
-        form = WorkRulesForm(initial={name: getattr(current, name) for name in WorkRules.DEFAULTS})
-    return render(request, "work/rules.html", {"form": form, "unit": unit, "units": units, "current": current})
+    return unit_settings_page(
+        request,
+        form_class=WorkRulesForm,
+        current_for=lambda unit: work_rules_for(unit_id=unit.pk),
+        save=work_rules_set,
+        saved_message=lambda unit: (
+            f"Task rules saved for {unit.name}. New reviews and first contacts follow them; an open review "
+            "keeps its due date until it is done or its case's risk level changes."
+        ),
+        url_name="work:rules",
+        template="work/rules.html",
+    )
