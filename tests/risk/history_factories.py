@@ -13,8 +13,9 @@ from masip.access.models import CaseRole
 from masip.access.policy import Compartment
 from masip.accounts.models import Role, User
 from masip.cases.models import Case
-from masip.risk.models import Assessment, AssessmentStatus, Formulation, Instrument, InstrumentVersion
+from masip.risk.models import Assessment, AssessmentStatus, Formulation, InstrumentVersion
 from tests.factories import TeamMemberFactory, member
+from tests.risk.assessment_helpers import store_version
 
 DEFINITION = {
     "id": "illustrative-screen",
@@ -27,14 +28,7 @@ DEFINITION = {
 
 
 def instrument_version(name: str = "Illustrative screen", version: str = "1") -> InstrumentVersion:
-    instrument = Instrument.objects.create(key=f"screen-{uuid.uuid4().hex[:8]}", name=name)
-    return InstrumentVersion.objects.create(
-        instrument=instrument,
-        version=version,
-        definition={**DEFINITION, "name": name, "version": version},
-        source_sha256="0" * 64,
-        illustrative=True,
-    )
+    return store_version({**DEFINITION, "id": f"screen-{uuid.uuid4().hex[:8]}", "name": name, "version": version})
 
 
 def assessment(
