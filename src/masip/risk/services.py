@@ -268,7 +268,7 @@ def lowering_refusal(computed: str, asked: str) -> str:
     return (
         "Professional judgement can raise a risk level but never lower it: the answers give "
         f"{LEVEL_LABELS[computed]}, so the level cannot be {LEVEL_LABELS[asked]}. Keep {LEVEL_LABELS[computed]} "
-        "or choose a higher level, and write your reasons in the rationale."
+        "or choose a higher level with your reasons. If the risk has fallen since, record that in a new assessment."
     )
 
 
