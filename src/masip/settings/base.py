@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "masip.work",
     "masip.evidence",
     "masip.risk",
+    "masip.timeline",
     "masip.api",
 ]
 
