@@ -148,6 +148,18 @@ def test_hand_over_is_recorded_with_recipient_and_reason(world: CaseWithTeam):
     assert "To CPS, J Smith." in response.content.decode()
 
 
+def test_the_officer_hands_a_team_exhibit_to_the_cps(world: CaseWithTeam):
+    """The victim's screenshots, uploaded by the advocate for the whole team, go to the CPS
+    through the officer in the case."""
+    item = world.upload(compartment=Compartment.TEAM)
+    client = verified_client(world.investigator)
+    url = reverse("evidence:hand_over", kwargs={"case_id": world.case.pk, "evidence_id": item.pk})
+    client.post(url, {"recipient": "CPS, J Smith", "reason": "File for charging decision"}, follow=True)
+    entry = CustodyEntry.unscoped.get(item=item, event=CustodyEvent.HANDED_OVER)
+    assert entry.actor == world.investigator
+    assert entry.audit_event.action == AuditAction.DISCLOSE
+
+
 def test_hand_over_without_disclose_is_refused_with_a_message(world: CaseWithTeam):
     item = world.upload(compartment=Compartment.TEAM)
     client = verified_client(world.advocate)

@@ -71,7 +71,8 @@ COMPARTMENT_POLICY: Final[dict[Role, dict[Compartment, frozenset[Action]]]] = {
         Compartment.VICTIM_CONTACT: frozenset({V}),
     },
     Role.POLICE_INVESTIGATOR: {
-        Compartment.TEAM: frozenset({V, C, CH, E}),
+        # Disclosing team material outside the unit is the officer's part: exhibits to the CPS.
+        Compartment.TEAM: ALL,
         Compartment.POLICE: ALL,
         Compartment.HEALTH: NONE,
         Compartment.ADVOCACY: NONE,
