@@ -272,7 +272,7 @@ def entry_bulk(request: HttpRequest, case: Case) -> HttpResponse:
 
 def _common_initial(data: Any) -> dict[str, Any]:
     initial: dict[str, Any] = {"reported_by": data.get("reported_by", ""), "compartment": data.get("compartment")}
-    parts = [data.get(f"reported_on_{i}", "") for i in range(3)]
+    parts = [data.get(f"reported_on_{part}", "") for part in ("day", "month", "year")]
     if all(parts) and all(p.isdigit() for p in parts):
         with contextlib.suppress(ValueError):
             initial["reported_on"] = date(int(parts[2]), int(parts[1]), int(parts[0]))
