@@ -164,6 +164,7 @@ class World:
         )
         self._referrals(role)
         self.assessment = self._assessment()
+        self._timeline()
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
         self.import_job = ImportJob.unscoped.create(
@@ -209,6 +210,25 @@ class World:
             captured_by="PC 1234 Jones",
             captured_from="The victim's phone",
             captured_at=timezone.now(),
+        )
+
+    def _timeline(self) -> None:
+        """The user's own timeline entry in the team compartment, and a checked incident log they
+        uploaded (one valid row, so confirming it imports one entry)."""
+        from masip.timeline.models import BehaviourType, TimelineEntry, TimelineImport
+
+        self.timeline_entry = TimelineEntry.unscoped.create(
+            case=self.case, occurred_on=timezone.localdate(), reported_by="victim", created_by=self.user
+        )
+        self.timeline_entry.behaviours.add(BehaviourType.objects.get(code="comm_text"))
+        self.timeline_import = TimelineImport.unscoped.create(
+            case=self.case,
+            created_by=self.user,
+            file_name="log.csv",
+            size=0,
+            sha256="0" * 64,
+            content=f"date,behaviours\n{timezone.localdate():%Y-%m-%d},comm_text\n",
+            total_rows=1,
         )
 
     def _assessment(self) -> Any:
@@ -261,6 +281,8 @@ class World:
             "assessment_id": self.assessment.pk,
             "formulation_id": self.formulation.pk,
             "event_id": self.risk_event.pk,
+            "entry_id": self.timeline_entry.pk,
+            "log_id": self.timeline_import.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

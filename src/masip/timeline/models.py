@@ -88,6 +88,46 @@ class TimelineEntry(CaseDataModel):
         return f"Timeline entry of {self.occurred_on:%d %b %Y}"
 
 
+class ImportStatus(models.TextChoices):
+    CHECKED = "checked", "Checked, waiting for confirmation"
+    REFUSED = "refused", "Not importable: rows to correct"
+    IMPORTED = "imported", "Imported"
+    CANCELLED = "cancelled", "Cancelled"
+    EXPIRED = "expired", "Expired before confirmation"
+
+
+class TimelineImport(CaseDataModel):
+    """An incident log uploaded to a case's timeline: its dry-run report and, only until it is
+    confirmed, cancelled or expires, the file itself (encrypted). Imported all at once or not at all."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="timeline_imports")
+    # The compartment the imported entries go to, and so who may see the import.
+    compartment = models.CharField(max_length=16, choices=Compartment.choices, default=Compartment.TEAM)
+    status = models.CharField(max_length=16, choices=ImportStatus.choices, default=ImportStatus.CHECKED)
+    file_name = EncryptedTextField()
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    content = EncryptedTextField(blank=True)
+    content_deleted_at = models.DateTimeField(null=True, blank=True)
+    total_rows = models.PositiveIntegerField(default=0)
+    rejected_rows = models.PositiveIntegerField(default=0)
+    # The dry run's line-by-line report (JSON); its reasons may quote the file's cells.
+    report = EncryptedTextField(blank=True)
+    imported_count = models.PositiveIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    unscoped = CaseScopedQuerySet.as_manager()
+    objects = VisibleOnly()
+    access_case_path = "case"
+    access_compartment_field = "compartment"
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Incident log import of {self.created_at:%d %b %Y}"
+
+
 class AlertStatus(models.TextChoices):
     OPEN = "open", "Open"
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
