@@ -4,6 +4,7 @@ contact reached each week. Pure functions over PatternEntry: no database needed.
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from datetime import date, timedelta
@@ -105,7 +106,7 @@ def _optimal(counts: list[float], penalty: float, min_segment: int) -> float:
     best = [math.inf] * (n + 1)
     best[0] = -penalty
     for t in range(min_segment, n + 1):
-        for s in range(0, t - min_segment + 1):
+        for s in range(t - min_segment + 1):
             if best[s] < math.inf:
                 cost = _segment_cost(sum(counts[s:t]), t - s)
                 best[t] = min(best[t], best[s] + cost + penalty)
@@ -120,8 +121,8 @@ def _optimal(counts: list[float], penalty: float, min_segment: int) -> float:
 def test_pelt_finds_the_optimal_segmentation(counts, penalty):
     cuts = change_points(counts, penalty=penalty, min_segment=2)
     bounds = [0, *cuts, len(counts)]
-    assert all(b - a >= 2 for a, b in zip(bounds, bounds[1:], strict=False))
-    total = sum(_segment_cost(sum(counts[a:b]), b - a) for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(b - a >= 2 for a, b in itertools.pairwise(bounds))
+    total = sum(_segment_cost(sum(counts[a:b]), b - a) for a, b in itertools.pairwise(bounds))
     total += penalty * len(cuts)
     assert total == pytest.approx(_optimal(counts, penalty, 2), abs=1e-6)
 
