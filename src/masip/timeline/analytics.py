@@ -329,10 +329,14 @@ def escalation_for(entries: Sequence[PatternEntry]) -> Escalation:
 #
 # The penalty is 3 log(n) (a modified BIC, as R's changepoint package offers), scaled by the
 # series' dispersion when it is burstier than Poisson (forty messages one week, two the next is
-# ordinary in stalking; see `dispersion`), as a quasi-Poisson model would. Segments are at least
-# MIN_SEGMENT weeks long, so a single busy week is a spike, not a new rate.
+# ordinary in stalking), as a quasi-Poisson model would: the segmentation is found with the plain
+# penalty, the dispersion estimated from the weeks' spread around their own segment's rate
+# (Pearson's statistic over its degrees of freedom), and the segmentation found again with the
+# scaled penalty, until the estimate settles. Segments are at least MIN_SEGMENT weeks long, so a
+# single busy week is a spike, not a new rate.
 
 MIN_SEGMENT = 2
+DISPERSION_ROUNDS = 5
 
 
 def _segment_cost(total: float, length: int) -> float:
@@ -341,16 +345,19 @@ def _segment_cost(total: float, length: int) -> float:
     return 2.0 * (total - total * math.log(total / length))
 
 
-def dispersion(counts: Sequence[float]) -> float:
-    """How much burstier than Poisson the series is (1 when it is not): the variance estimated
-    from week-to-week differences (von Neumann's mean squared successive difference, which a step
-    in the rate barely moves, unlike the plain variance) over the mean."""
-    mean = sum(counts) / len(counts) if counts else 0.0
-    if len(counts) < 3 or mean <= 0:
+def dispersion(counts: Sequence[float], cuts: Sequence[int] = ()) -> float:
+    """How much burstier than Poisson the series is around the rates of the segments `cuts` make
+    (1 when it is not): Pearson's chi-squared over the degrees of freedom."""
+    bounds = [0, *cuts, len(counts)]
+    freedom = len(counts) - (len(bounds) - 1)
+    if freedom <= 0:
         return 1.0
-    diffs = [b - a for a, b in itertools.pairwise(counts)]
-    variance = sum(d * d for d in diffs) / (2 * len(diffs))
-    return max(1.0, variance / mean)
+    pearson = 0.0
+    for a, b in itertools.pairwise(bounds):
+        rate = sum(counts[a:b]) / (b - a)
+        if rate > 0:
+            pearson += sum((count - rate) ** 2 for count in counts[a:b]) / rate
+    return max(1.0, pearson / freedom)
 
 
 def change_points(
@@ -359,13 +366,27 @@ def change_points(
     """The indices where a new rate starts (never 0), by penalised Poisson cost and PELT.
 
     A flat series has none; a step from one rate to another is found at the first week of the new
-    rate; noise around one rate seldom yields any (see the module notes on the penalty).
+    rate; noise around one rate seldom yields any (see the module notes on the penalty). With
+    `penalty` given, exactly the optimal segmentation for that penalty.
     """
-    n = len(counts)
-    if n < 2 * min_segment:
+    if len(counts) < 2 * min_segment:
         return []
-    if penalty is None:
-        penalty = 3.0 * math.log(n) * dispersion(counts)
+    if penalty is not None:
+        return _pelt(counts, penalty, min_segment)
+    base = 3.0 * math.log(len(counts))
+    scale = 1.0
+    cuts = _pelt(counts, base, min_segment)
+    for _ in range(DISPERSION_ROUNDS):
+        found = dispersion(counts, cuts)
+        if abs(found - scale) < 0.01:
+            break
+        scale = found
+        cuts = _pelt(counts, base * scale, min_segment)
+    return cuts
+
+
+def _pelt(counts: Sequence[float], penalty: float, min_segment: int) -> list[int]:
+    n = len(counts)
     prefix = [0.0]
     for count in counts:
         prefix.append(prefix[-1] + count)

@@ -184,7 +184,8 @@ def _radius(incidents: int) -> float:
 
 def _entry_title(entry: PatternEntry, labels: list[str]) -> str:
     text = f"{span_label(entry.start, entry.end)}: {', '.join(labels)}; {plural(entry.incidents, 'incident')}"
-    text += f"; reported by {entry.reported_by.lower() if entry.reported_by.startswith('The ') else entry.reported_by}"
+    by = entry.reported_by
+    text += f"; reported by {by[0].lower() + by[1:] if by.startswith(('The ', 'A ')) else by}"
     if entry.red_flags:
         text += f"; cited by red flag: {'; '.join(entry.red_flags)}"
     return text
@@ -231,7 +232,9 @@ def pattern_chart(*, pattern: Pattern, escalation: Escalation, chart_id: str = "
     if not pattern.entries and not pattern.flags:
         return None
     days = [e.start for e in pattern.entries] + [e.end for e in pattern.entries] + [f.day for f in pattern.flags]
-    scale = DateScale(min(days), max(days))
+    # A little room each side, so that the first and last marks (and a red flag's number) are whole.
+    pad = timedelta(days=max(2, (max(days) - min(days)).days // 40))
+    scale = DateScale(min(days) - pad, max(days) + pad)
     top = 44
     rows = pattern.groups
     row_y = {g.key: top + ROW * i + ROW / 2 for i, g in enumerate(rows)}
