@@ -32,7 +32,9 @@ def desk(browser: Any) -> Iterator[Callable[[], Any]]:
     contexts: list[Any] = []
 
     def new_page() -> Any:
-        context = browser.new_context(locale="en-GB", timezone_id="Europe/London", viewport={"width": 1280, "height": 900})
+        context = browser.new_context(
+            locale="en-GB", timezone_id="Europe/London", viewport={"width": 1280, "height": 900}
+        )
         context.set_default_timeout(30_000)
         contexts.append(context)
         return context.new_page()
