@@ -1,5 +1,5 @@
 """A case's risk over time, as one viewer may see it: dated points from completed assessments and
-formulations, risk events, and (later) red flags. Reads are scoped with visible_to and audited.
+formulations, risk events and red flags. Reads are scoped with visible_to and audited.
 
 The case's current risk and the day it was last assessed come from the case itself: they are
 shown to the whole case team, whatever compartments the points behind them are in.
@@ -19,6 +19,7 @@ from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case
 from masip.risk.models import Assessment, AssessmentStatus, Formulation, RiskEvent, RiskScenario
+from masip.timeline.models import RedFlagAlert
 
 MARKER_EVENT = "event"
 MARKER_RED_FLAG = "red_flag"
@@ -70,10 +71,16 @@ class RiskHistory:
 
 
 def red_flag_markers(*, user: Any, case: Case) -> list[RiskMarker]:
-    """HOOK for red flags on the risk history (the timeline's work). When red flags arrive, return
-    the ones `user` may see as RiskMarker(kind=MARKER_RED_FLAG), their reading audited; the
-    chart and the table show them beside the events with no other change. Until then: none."""
-    return []
+    """The case's red flags `user` may see, as markers on the day of the latest fact each rests on
+    (one query), their listing audited; the chart and the table show them beside the events."""
+    alerts = list(
+        RedFlagAlert.objects.visible_to(user)
+        .filter(case=case)
+        .only("pk", "case_id", "occurred_on", "title", "compartment", "created_at")
+        .order_by("occurred_on", "created_at")
+    )
+    _audit_listed(user, case, None, "timeline.redflagalert", [str(a.pk) for a in alerts])
+    return [RiskMarker(a.occurred_on, MARKER_RED_FLAG, a.title, a.compartment, str(a.pk)) for a in alerts]
 
 
 def _audit_listed(user: Any, case: Case, request: HttpRequest | None, label: str, ids: list[str]) -> None:

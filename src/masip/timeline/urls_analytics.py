@@ -1,5 +1,9 @@
 """The visual timeline and the escalation analytics of a case."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from masip.timeline import analytics_views
+
+urlpatterns: list[URLPattern] = [
+    path("pattern/", analytics_views.pattern, name="pattern"),
+]
