@@ -22,7 +22,7 @@ from base64 import b32encode
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from itertools import count
 from typing import TypeVar
 
@@ -78,6 +78,7 @@ from masip.referrals.services import (
 )
 from masip.risk.definition import Definition, score
 from masip.risk.models import Assessment, AssessmentStatus, InstrumentVersion
+from masip.timeline.models import BehaviourType, EntrySource, ReportedBy, TimelineEntry
 from masip.work.services import work_rules_apply_all
 
 UNIT_NAME = "Northshire Integrated Stalking Unit"
@@ -435,6 +436,7 @@ class _Builder:
         ReferralSubject.unscoped.bulk_create(subjects)
         Screening.unscoped.bulk_create(screenings)
         assessments = Assessment.unscoped.bulk_create(self._assessments(cases, team))
+        self._timelines(cases, team)
         # auto_now_add stamps "now" on insert; put back the dates the records really carry.
         stamps = ["created_at", "updated_at"]
         Case.unscoped.bulk_update(self._restamped(cases), stamps, batch_size=500)
@@ -790,6 +792,48 @@ class _Builder:
             case.risk_level, case.risk_assessed_on = made[-1].level, made[-1].assessed_on
         return made
 
+    # Timelines -------------------------------------------------------------------------------
+
+    def _timelines(self, cases: list[Case], team: list[CaseTeamMember]) -> None:
+        """Each case's behaviour log: weeks of messages before the referral and, for about a third
+        of the cases, an escalation (watching, then turning up, then threats) the red flags find."""
+        rng = self.rng
+        kinds = {b.code: b for b in BehaviourType.objects.all()}
+        leads = {id(m.case): m.user for m in team if m.role_on_case == CaseRole.LEAD_INVESTIGATOR}
+        entries: list[tuple[TimelineEntry, list[str]]] = []
+        for case in cases:
+            until = (case.closed_at or self.now).date()
+            start = case.opened_at.date() - timedelta(days=rng.randint(21, 120))
+            escalates = rng.random() < 0.35
+            day = start
+            while day < until:
+                day += timedelta(days=rng.randint(2, 9))
+                if day >= until:
+                    break
+                before_referral = day < case.opened_at.date()
+                codes = [rng.choice(("comm_text", "comm_text", "comm_phone", "comm_social", "comm_email"))]
+                if escalates and not before_referral:
+                    codes = [_weighted(rng, DEMO_ESCALATION)]
+                reported_on = min(day + timedelta(days=rng.randint(0, 3)), until)
+                entry = TimelineEntry(
+                    case=case,
+                    compartment=Compartment.POLICE if "breach_order" in codes else Compartment.TEAM,
+                    occurred_on=day,
+                    incidents=rng.randint(1, 6) if codes[0].startswith("comm_") else 1,
+                    reported_on=reported_on,
+                    reported_by=ReportedBy.VICTIM_DIARY if before_referral else ReportedBy.VICTIM,
+                    description=rng.choice(DEMO_ENTRY_TEXT),
+                    created_by=leads[id(case)],
+                    source=EntrySource.BULK if before_referral else EntrySource.FORM,
+                )
+                self.written_at[id(entry)] = datetime.combine(reported_on, datetime.min.time(), tzinfo=UTC)
+                entries.append((entry, codes))
+        made = TimelineEntry.unscoped.bulk_create([entry for entry, _ in entries], batch_size=500)
+        TimelineEntry.unscoped.bulk_update(self._restamped(made), ["created_at", "updated_at"], batch_size=500)
+        Through = TimelineEntry.behaviours.through
+        links = [Through(timelineentry_id=e.pk, behaviourtype_id=kinds[c].pk) for e, codes in entries for c in codes]
+        Through.objects.bulk_create(links, batch_size=1000)
+
     def _status(self, opened: datetime, age_days: int) -> tuple[CaseStatus, datetime | None]:
         rng = self.rng
         if age_days > 120 and rng.random() < 0.35:
@@ -1103,6 +1147,29 @@ def _answers_for(rng: random.Random, definition: Definition, level: str) -> dict
             break
         answers[item_id] = "yes"
     return answers
+
+
+DEMO_ESCALATION = (
+    ("comm_text", 0.35),
+    ("comm_phone", 0.1),
+    ("loitering", 0.15),
+    ("online_monitoring", 0.05),
+    ("turning_up_home", 0.1),
+    ("turning_up_work", 0.08),
+    ("items_left", 0.05),
+    ("threat_harm", 0.05),
+    ("threat_kill", 0.03),
+    ("breach_order", 0.04),
+)
+DEMO_ENTRY_TEXT = (
+    "Messages through the night asking to meet.",
+    "Seen across the road from the house for about an hour.",
+    "Called the victim's mother asking where she is living now.",
+    "Left flowers and a card on the doorstep.",
+    "Posted about the victim on a public profile.",
+    "Waiting in the car park at the end of her shift.",
+    "Voicemails, calm at first and then angry.",
+)
 
 
 def _describe(rng: random.Random) -> str:
