@@ -28,6 +28,7 @@ from masip.api.permissions import SignedIn
 from masip.cases.models import ParallelProcess, ProcessKind
 from masip.referrals.models import ImportJob, ImportStatus, ReferralStatus, ReferralSubject, SubjectRole
 from masip.risk.models import Formulation, RiskEvent, RiskEventKind
+from masip.timeline.models import RedFlagAlert
 from masip.work.models import Task
 from tests.conftest import verified_client
 from tests.factories import (
@@ -162,6 +163,15 @@ class World:
         self.risk_event = RiskEvent.unscoped.create(
             case=self.case, kind=RiskEventKind.BREACH, occurred_on=timezone.localdate(), compartment=Compartment.TEAM
         )
+        # An open red flag in the team compartment (every case role may read it).
+        self.alert = RedFlagAlert.unscoped.create(
+            case=self.case,
+            rule_key="weapon",
+            fingerprint="0" * 64,
+            title="Weapon",
+            explanation="Weapon shown.",
+            occurred_on=timezone.localdate(),
+        )
         self._referrals(role)
         self.assessment = self._assessment()
         self._timeline()
@@ -283,6 +293,7 @@ class World:
             "event_id": self.risk_event.pk,
             "entry_id": self.timeline_entry.pk,
             "log_id": self.timeline_import.pk,
+            "alert_id": self.alert.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

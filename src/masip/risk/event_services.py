@@ -64,7 +64,7 @@ def risk_event_record(
     """
     if compartment not in Compartment.values or compartment == Compartment.VICTIM_CONTACT:
         raise ValidationError({"compartment": "Choose who may see this event."})
-    from masip.work.services import task_may_work_on, work_reassessment_for_event
+    from masip.work.services import task_may_work_on
 
     if not task_may_work_on(user=actor, case=case):
         raise PermissionDenied("Only the case team and the unit's managers can record risk events on this case.")
@@ -103,16 +103,33 @@ def risk_event_record(
             case_id=case.pk,
             fields=["kind", "occurred_on", "details", "compartment"],
         )
-        counted_from = max(occurred_on, today)
-        days = risk_settings_for(unit_id=case.unit_id).reassess_after_event_working_days
         title, description = _reassessment_title(event)
-        work_reassessment_for_event(
-            case=case,
-            due_date=add_working_days(counted_from, days),
-            occurred_on=counted_from,
-            title=title,
-            description=description,
-            actor=actor,
-            request=request,
+        reassessment_request(
+            case=case, occurred_on=occurred_on, title=title, description=description, actor=actor, request=request
         )
+        from masip.timeline.redflags import redflags_evaluate_case
+
+        redflags_evaluate_case(case=case, actor=actor, request=request)
     return event
+
+
+def reassessment_request(
+    *, case: Case, occurred_on: date, title: str, description: str, actor: Any, request: HttpRequest | None = None
+) -> Any:
+    """Make or bring forward the case's re-assessment task because of something that happened on
+    `occurred_on` (a risk event, a red flag): due the unit's set number of working days after the
+    later of that day and today (`work_reassessment_for_event` keeps one open task, never pushed
+    back). Returns the task made or moved, None when nothing changed."""
+    from masip.work.services import work_reassessment_for_event
+
+    counted_from = max(occurred_on, timezone.localdate())
+    days = risk_settings_for(unit_id=case.unit_id).reassess_after_event_working_days
+    return work_reassessment_for_event(
+        case=case,
+        due_date=add_working_days(counted_from, days),
+        occurred_on=counted_from,
+        title=title,
+        description=description,
+        actor=actor,
+        request=request,
+    )

@@ -368,7 +368,11 @@ def assessment_complete(
             detail={"completed": True, "computed_level": computed or "", "level": level, "raised": raised},
         )
         if current.case_id is not None:
-            case_risk_refresh(case=Case.unscoped.get(pk=current.case_id), actor=actor, request=request)
+            case = Case.unscoped.get(pk=current.case_id)
+            case_risk_refresh(case=case, actor=actor, request=request)
+            from masip.timeline.redflags import redflags_evaluate_case
+
+            redflags_evaluate_case(case=case, actor=actor, request=request)
     return current
 
 

@@ -133,6 +133,11 @@ class AlertStatus(models.TextChoices):
     ACKNOWLEDGED = "acknowledged", "Acknowledged"
 
 
+class Severity(models.TextChoices):
+    HIGH = "high", "High"
+    MEDIUM = "medium", "Medium"
+
+
 class RedFlagAlert(CaseDataModel):
     """A red flag a rule found on a case, explaining itself. Acknowledged with a note, never
     deleted; found again later, it is the same alert (by `fingerprint`), not a new one."""
@@ -144,6 +149,7 @@ class RedFlagAlert(CaseDataModel):
     rule_version = models.CharField(max_length=32, blank=True)
     fingerprint = models.CharField(max_length=64, help_text="Same rule, same facts: same alert.")
     title = models.CharField(max_length=200)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.HIGH)
     explanation = EncryptedTextField()
     occurred_on = models.DateField(help_text="The day of the latest fact the alert rests on.")
     entries = models.ManyToManyField(TimelineEntry, related_name="red_flags", blank=True)

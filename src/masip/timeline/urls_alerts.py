@@ -1,5 +1,10 @@
 """A case's red-flag alerts and their acknowledgement."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from masip.timeline import alert_views
+
+urlpatterns = [
+    path("red-flags/", alert_views.alert_list, name="alerts"),
+    path("red-flags/<str:alert_id>/acknowledge/", alert_views.alert_acknowledge, name="alert_acknowledge"),
+]

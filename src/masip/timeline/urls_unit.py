@@ -1,6 +1,8 @@
-"""Unit-wide red flags: the alerts on the unit's cases (managers) and the unit's rule sets."""
+"""Unit-wide red flags: the open alerts on the cases of the units a manager oversees."""
 
-from django.urls import URLPattern
+from django.urls import path
+
+from masip.timeline import alert_views
 
 app_name = "alerts"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [path("", alert_views.unit_alerts, name="index")]

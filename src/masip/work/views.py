@@ -18,6 +18,7 @@ from masip.access.principal import principal_for
 from masip.cases.models import Case
 from masip.core.forms import add_service_errors
 from masip.core.unit_settings_views import unit_settings_page
+from masip.timeline.alert_selectors import open_alerts_on_my_cases, unit_open_alerts_for
 from masip.work import selectors, services
 from masip.work.forms import TaskForm, VersionForm, WorkRulesForm
 from masip.work.models import Task
@@ -28,14 +29,15 @@ from masip.work.rules import work_rules_for, work_rules_set
 def my_work(request: HttpRequest) -> HttpResponse:
     work = selectors.my_work_for(user=request.user, request=request)
     oversees = principal_for(request.user).can(Capability.OVERSEE_UNIT_CASELOAD)
-    return render(request, "work/my_work.html", {"work": work, "oversees": oversees})
+    red_flags = open_alerts_on_my_cases(user=request.user, request=request)
+    return render(request, "work/my_work.html", {"work": work, "oversees": oversees, "red_flags": red_flags})
 
 
 @requires_capability(Capability.OVERSEE_UNIT_CASELOAD)
 def caseloads(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "work/caseloads.html", {"units": selectors.caseloads_for(user=request.user, request=request)}
-    )
+    units = selectors.caseloads_for(user=request.user, request=request)
+    red_flags = unit_open_alerts_for(user=request.user, request=request)
+    return render(request, "work/caseloads.html", {"units": units, "red_flags": red_flags})
 
 
 # --- tasks ----------------------------------------------------------------------------------
