@@ -79,7 +79,7 @@ def test_the_overview_says_what_is_known_and_what_is_not_recorded():
     _, html, _ = _page(busy, "investigator")
     assert "High" in html
     assert "No risk assessment or formulation has been completed on this case yet." in html
-    assert "None recorded." in html  # red flags: an honest empty state
+    assert "None open that you can see." in html  # red flags: an honest empty state
     assert "Stalking Protection Order: Interim order granted" in html
     assert "Review the case (high risk)" in html
     for heading in ("Case team", "People", "Tasks", "Parallel processes", "Evidence", "Notes and contacts"):

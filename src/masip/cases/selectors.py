@@ -12,10 +12,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 
 from masip.access.lookup import NOT_FOUND_MESSAGE, get_visible_or_404
+from masip.access.managers import compartment_visibility
 from masip.access.models import BreakGlassGrant, CaseTeamMember
 from masip.access.policy import Action, Capability, Compartment, allows
 from masip.access.principal import principal_for
@@ -82,13 +84,29 @@ def case_list_audit(*, user: Any, cases: Iterable[Case], request: HttpRequest | 
         )
 
 
+def _with_red_flags(user: Any, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case with `open_red_flags` (how many open alerts the user may read) and
+    `latest_red_flag` (the newest one's title), so every page of a case can show them at a
+    glance without a query of its own."""
+    from masip.timeline.models import AlertStatus, RedFlagAlert
+
+    readable = RedFlagAlert.unscoped.filter(
+        compartment_visibility(user, "case", "compartment"), case=OuterRef("pk"), status=AlertStatus.OPEN
+    )
+    counted = readable.order_by().values("case").annotate(n=Count("pk")).values("n")
+    return cases.annotate(
+        open_red_flags=Coalesce(Subquery(counted), 0),
+        latest_red_flag=Subquery(readable.order_by("-occurred_on", "-created_at").values("title")[:1]),
+    )
+
+
 def case_get_for(*, user: Any, case_id: Any, request: HttpRequest | None = None) -> Case:
     """One case the user may see, its reading audited; otherwise Http404 (audited as refused).
 
     A case of a unit where the user holds the break-glass capability, but outside their
     caseload, raises BreakGlassRequired instead, so the view can ask for a reason.
     """
-    visible = Case.objects.visible_to(user).select_related("unit", "lead_agency", "repeat_of")
+    visible = _with_red_flags(user, Case.objects.visible_to(user).select_related("unit", "lead_agency", "repeat_of"))
     try:
         wanted: uuid.UUID | None = uuid.UUID(str(case_id))
     except ValueError:

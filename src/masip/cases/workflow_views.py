@@ -15,7 +15,6 @@ from django.views.decorators.http import require_POST
 
 from masip.access.decorators import case_permission, requires_capability
 from masip.access.policy import Action, Capability, Compartment
-from masip.access.principal import principal_for
 from masip.cases import selectors, services
 from masip.cases.models import Case, ProcessKind
 from masip.cases.workflow_forms import (
@@ -332,15 +331,3 @@ def process_end(request: HttpRequest, case: Case, process_id: str) -> HttpRespon
     else:
         messages.success(request, f"{process.get_kind_display()} marked as ended.")
     return redirect(_case_url(case, "processes"))
-
-
-def case_page_workflow_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    """What the case page shows of the workflow: status history, processes, and who may act."""
-    principal = principal_for(request.user)
-    return {
-        "status_history": selectors.case_status_history_for(case=case),
-        "processes": selectors.case_processes_for(case=case),
-        "may_change_case": principal.may(case.unit_id, Compartment.TEAM, Action.CHANGE),
-        "may_change_status": services.may_change_status(actor=request.user, case=case),
-        "may_allocate": principal.can(Capability.ALLOCATE_CASES, unit_id=case.unit_id),
-    }

@@ -58,12 +58,24 @@ def alert_acknowledge(request: HttpRequest, case: Case, alert_id: str) -> HttpRe
                 request=request,
             )
         except StaleEditError:
-            messages.error(
+            # Their change is shown as it now stands; the note typed here stays in the form.
+            current = alert_selectors.alert_get_for(user=request.user, case=case, alert_id=alert_id)
+            if current.status != AlertStatus.OPEN:
+                messages.error(
+                    request,
+                    f"{current.acknowledged_by} acknowledged this red flag after you opened it, so your note was "
+                    "not saved. Their note is below; add yours to the case notes if it says something more.",
+                )
+                return redirect("timeline:alerts", case_id=case.pk)
+            form = AcknowledgeForm({"note": form.cleaned_data["note"], "version": current.version})
+            form.is_valid()
+            form.add_error(None, "This red flag changed after you opened it. Check it, then acknowledge it again.")
+            return render(
                 request,
-                "Someone else changed this red flag after you opened it, so your note was not saved. "
-                "Check it as it is now.",
+                "timeline/alerts/acknowledge.html",
+                {"case": case, "alert": current, "form": form},
+                status=409,
             )
-            return redirect("timeline:alerts", case_id=case.pk)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
