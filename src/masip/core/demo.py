@@ -78,7 +78,8 @@ from masip.referrals.services import (
 )
 from masip.risk.definition import Definition, score
 from masip.risk.models import Assessment, AssessmentStatus, InstrumentVersion
-from masip.timeline.models import BehaviourType, EntrySource, ReportedBy, TimelineEntry
+from masip.timeline.models import AlertStatus, BehaviourType, EntrySource, RedFlagAlert, ReportedBy, TimelineEntry
+from masip.timeline.redflags import redflags_evaluate_unit
 from masip.work.services import work_rules_apply_all
 
 UNIT_NAME = "Northshire Integrated Stalking Unit"
@@ -449,7 +450,10 @@ class _Builder:
 
         # The referrals still waiting go through the intake services, as live ones do.
         waiting = _OpenQueue(self, unit, staff, agencies).build()
-        # Every open case gets its next review from the unit's rules, as the daily run gives it.
+        # The red flags the nightly run would raise on the logs, then every open case's next
+        # review from the unit's rules, as the daily run gives it.
+        redflags_evaluate_unit(unit=unit)
+        self._acknowledge_old_flags(unit, team)
         work_rules_apply_all()
 
         by_source = Counter(r.source_agency.name for r in referrals)
@@ -819,7 +823,7 @@ class _Builder:
                     case=case,
                     compartment=Compartment.POLICE if "breach_order" in codes else Compartment.TEAM,
                     occurred_on=day,
-                    incidents=rng.randint(1, 6) if codes[0].startswith("comm_") else 1,
+                    incidents=rng.choice((1, 1, 1, 2, 2, 3)) if codes[0].startswith("comm_") else 1,
                     reported_on=reported_on,
                     reported_by=ReportedBy.VICTIM_DIARY if before_referral else ReportedBy.VICTIM,
                     description=rng.choice(DEMO_ENTRY_TEXT),
@@ -833,6 +837,21 @@ class _Builder:
         Through = TimelineEntry.behaviours.through
         links = [Through(timelineentry_id=e.pk, behaviourtype_id=kinds[c].pk) for e, codes in entries for c in codes]
         Through.objects.bulk_create(links, batch_size=1000)
+
+    def _acknowledge_old_flags(self, unit: Unit, team: list[CaseTeamMember]) -> None:
+        """A live unit would have dealt with the flags of weeks ago as they were raised: those
+        older than three weeks are acknowledged by the case's lead investigator; the recent ones
+        stay open for the demo's users to see."""
+        leads = {m.case.pk: m.user for m in team if m.role_on_case == CaseRole.LEAD_INVESTIGATOR}
+        cutoff = self.now.date() - timedelta(days=21)
+        old = list(RedFlagAlert.unscoped.filter(case__unit=unit, occurred_on__lt=cutoff))
+        for alert in old:
+            alert.status = AlertStatus.ACKNOWLEDGED
+            alert.acknowledged_by = leads[alert.case_id]
+            alert.acknowledged_at = datetime.combine(alert.occurred_on + timedelta(days=2), datetime.min.time(), UTC)
+            alert.acknowledgement = self.rng.choice(DEMO_ACKNOWLEDGEMENTS)
+        fields = ["status", "acknowledged_by", "acknowledged_at", "acknowledgement"]
+        RedFlagAlert.unscoped.bulk_update(old, fields, batch_size=500)
 
     def _status(self, opened: datetime, age_days: int) -> tuple[CaseStatus, datetime | None]:
         rng = self.rng
@@ -1160,6 +1179,11 @@ DEMO_ESCALATION = (
     ("threat_harm", 0.05),
     ("threat_kill", 0.03),
     ("breach_order", 0.04),
+)
+DEMO_ACKNOWLEDGEMENTS = (
+    "Discussed at the weekly case review; the safety plan was updated with the victim.",
+    "Risk re-assessed the same week; the victim was told and the police marker renewed.",
+    "Raised with the officer in the case, who arrested him for the breach two days later.",
 )
 DEMO_ENTRY_TEXT = (
     "Messages through the night asking to meet.",
