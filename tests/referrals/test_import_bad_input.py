@@ -7,8 +7,9 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
+from masip.core.csvfile import FileRefused
 from masip.referrals.import_services import import_job_create
-from masip.referrals.imports import COLUMNS, FileRefused
+from masip.referrals.imports import COLUMNS
 from masip.referrals.models import ImportJob, ImportStatus, Referral
 from tests.conftest import verified_client
 from tests.factories import UnitFactory
@@ -151,7 +152,7 @@ def test_an_unclosed_quote_refuses_the_file_with_its_line(client):
     data = csv_bytes([good_row("Q-1")]) + b'Q-2,"Northshire Police\r\n' + rows
     page = refused(client, data)
     assert "Line 3 cannot be read as CSV" in page
-    assert "Check the quotes in that line" in page
+    assert "Check the quotes on that line" in page
     assert not Referral.unscoped.exists()
 
 

@@ -31,8 +31,17 @@ from masip.access.principal import principal_for
 from masip.accounts.models import Agency, Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
+from masip.core.csvfile import FileRefused
 from masip.core.text import csv_safe
-from masip.referrals.imports import FileRefused, ParsedRow, count_rows, decode_upload, iter_rows, parse_row, read_header
+from masip.referrals.imports import (
+    ParsedRow,
+    count_rows,
+    decode_upload,
+    iter_rows,
+    parse_row,
+    read_header,
+    row_reference,
+)
 from masip.referrals.models import IMPORT_ACTIVE_STATUSES, Channel, ImportJob, ImportStatus, Referral
 from masip.referrals.services import ExternalReferenceConflict, ReferralDraft, referral_receive
 
@@ -241,7 +250,7 @@ def _run_pass(job: ImportJob, actor: Any, *, dry_run: bool) -> _Pass:
     for done, row in enumerate(iter_rows(job.content, columns), start=1):
         parsed = parse_row(row)
         try:
-            outcome, masip_reference, reason = _take_row(state, row.line, row.reference, parsed)
+            outcome, masip_reference, reason = _take_row(state, row.line, row_reference(row), parsed)
         except PermissionDenied:
             raise
         except Exception:
@@ -253,7 +262,7 @@ def _run_pass(job: ImportJob, actor: Any, *, dry_run: bool) -> _Pass:
         state.entries.append(
             {
                 "line": row.line,
-                "reference": row.reference[:64],
+                "reference": row_reference(row)[:64],
                 "outcome": outcome,
                 "referral": masip_reference,
                 "reason": reason,

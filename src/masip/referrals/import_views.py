@@ -16,11 +16,12 @@ from django.views.decorators.http import require_POST
 from masip.access.decorators import requires_capability
 from masip.access.policy import Capability
 from masip.accounts.models import Unit
+from masip.core.csvfile import FileRefused
 from masip.core.uploads import FORM_OVERHEAD_BYTES, UploadLimit, declared_length, limit_uploads
 from masip.referrals import import_selectors as selectors
 from masip.referrals import import_services as services
 from masip.referrals.import_forms import ImportUploadForm
-from masip.referrals.imports import COLUMNS, REQUIRED_COLUMNS, FileRefused
+from masip.referrals.imports import COLUMNS, REQUIRED_COLUMNS
 from masip.referrals.models import ImportJob, ImportStatus
 
 

@@ -11,16 +11,15 @@ a cell count that does not match the header).
 
 from __future__ import annotations
 
-import csv
-import io
-import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from django.db import models
 from django.utils import timezone
 
+from masip.core import csvfile
+from masip.core.csvfile import DecodedFile, Row, decode_csv, iter_rows, parse_date
 from masip.referrals.models import Behaviour, Relationship, SubjectRole, Urgency
 from masip.referrals.services import ReferralDraft, SubjectEntry
 
@@ -65,134 +64,30 @@ REQUIRED_COLUMNS = (
     "victim_family_name",
 )
 
-UTF8_ADVICE = (
-    "Save the file as “CSV UTF-8 (comma delimited)” (in Excel: File, Save As, then choose that type) "
-    "and upload it again."
-)
-
-
-class FileRefused(ValueError):
-    """The whole file cannot be read as referrals; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class DecodedFile:
-    text: str
-    encoding: str
-
 
 def decode_upload(data: bytes, *, windows_1252: bool = False) -> DecodedFile:
-    """The file's text, or FileRefused: empty, binary, or not in the expected encoding.
-
-    UTF-8 with or without a byte-order mark is accepted; Windows-1252 only when the person
-    uploading says the file is in it (it cannot be told apart from UTF-8 by looking).
-    """
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise FileRefused("The file is empty. Choose the file exported from your records system, with its header row.")
-    if data.startswith(b"PK\x03\x04"):
-        raise FileRefused(f"The file is an Excel workbook or another zipped file, not a CSV file. {UTF8_ADVICE}")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRefused(f"The file is saved as “Unicode text” (UTF-16), which masip cannot read. {UTF8_ADVICE}")
-    if b"\x00" in data:
-        raise FileRefused(
-            f"The file is not a text file (it contains binary data), so it cannot be a CSV export. {UTF8_ADVICE}"
-        )
-    try:
-        return DecodedFile(data.decode("utf-8-sig"), "utf-8")
-    except UnicodeDecodeError as error:
-        if not windows_1252:
-            line = data[: error.start].count(b"\n") + 1
-            raise FileRefused(
-                f"The file is not in UTF-8 (the first character masip cannot read is on line {line}). "
-                f"{UTF8_ADVICE} If your system can only save Windows-1252 (“ANSI”), tick the box that says so."
-            ) from None
-    try:
-        return DecodedFile(data.decode("cp1252"), "windows-1252")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FileRefused(f"The file is not in Windows-1252 either (line {line}). {UTF8_ADVICE}") from None
-
-
-def _column_key(name: str) -> str:
-    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+    """The file's text, or FileRefused (see masip.core.csvfile.decode_csv)."""
+    return decode_csv(
+        data,
+        empty_message="The file is empty. Choose the file exported from your records system, with its header row.",
+        windows_1252=windows_1252,
+        windows_1252_offered=True,
+    )
 
 
 def read_header(text: str) -> list[str]:
     """The file's columns as masip names them, or FileRefused naming what is wrong."""
-    first = next(csv.reader(io.StringIO(text), strict=True), [])
-    if not any(cell.strip() for cell in first):
-        raise FileRefused("The first line of the file must be the header row, with the column names.")
-    if len(first) == 1 and ";" in first[0]:
-        raise FileRefused(f"The columns are separated by semicolons; masip reads commas between columns. {UTF8_ADVICE}")
-    columns = [_column_key(cell) for cell in first]
-    problems = []
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        problems.append(f"The file has no {_names(missing)} column{'s' if len(missing) > 1 else ''}.")
-    unknown = [cell.strip() for cell, key in zip(first, columns, strict=True) if key not in COLUMNS]
-    if unknown:
-        problems.append(
-            f"masip does not know the column{'s' if len(unknown) > 1 else ''} {_names(unknown)}: rename "
-            f"{'them' if len(unknown) > 1 else 'it'} as in the guide, or remove {'them' if len(unknown) > 1 else 'it'}."
-        )
-    repeated = sorted({key for key in columns if columns.count(key) > 1})
-    if repeated:
-        problems.append(f"The header names {_names(repeated)} more than once.")
-    if problems:
-        raise FileRefused(" ".join([*problems, "Use the column names of the import guide (header row first)."]))
-    return columns
+    return csvfile.read_header(
+        text,
+        known=COLUMNS,
+        required=REQUIRED_COLUMNS,
+        use_columns="Use the column names of the import guide (header row first).",
+    )
 
 
-def _names(names: list[str]) -> str:
-    quoted = [f"“{n}”" for n in names]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " and " + quoted[-1]
-
-
-@dataclass(frozen=True)
-class Row:
-    """One record of the file: the line it starts on and its cells by column name."""
-
-    line: int
-    cells: Mapping[str, str]
-    error: str = ""
-
-    @property
-    def reference(self) -> str:
-        return self.cells.get("reference", "").strip()
-
-
-def iter_rows(text: str, columns: list[str]) -> Iterator[Row]:
-    """Each record after the header, with the line number it starts on; blank lines are skipped.
-
-    Raises FileRefused when the CSV structure itself breaks (an unclosed quote), since nothing
-    after that point can be read reliably.
-    """
-    # Strict: an unclosed quote is an error, not the rest of the file swallowed into one cell.
-    reader = csv.reader(io.StringIO(text), strict=True)
-    next(reader, None)
-    start = reader.line_num + 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise FileRefused(
-                f"Line {start} cannot be read as CSV ({error}). Check the quotes in that line; nothing after it "
-                "could be read."
-            ) from None
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(columns):
-            yield Row(
-                line,
-                {},
-                f"The line has {len(cells)} cells but the header has {len(columns)} columns. Check for a missing "
-                "or extra comma, or a cell with a comma that is not in quotes.",
-            )
-            continue
-        yield Row(line, dict(zip(columns, cells, strict=True)))
+def row_reference(row: Row) -> str:
+    """The sender's own reference for the referral on this row."""
+    return row.cells.get("reference", "").strip()
 
 
 def count_rows(text: str, columns: list[str]) -> int:
@@ -217,30 +112,6 @@ class ParsedRow:
 
 _TRUE = {"yes", "y", "true", "1"}
 _FALSE = {"no", "n", "false", "0"}
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
-
-
-def parse_date(value: str, label: str, errors: list[str]) -> date | None:
-    text = value.strip()
-    if not text:
-        return None
-    iso, uk = _ISO.match(text), _UK.match(text)
-    if iso:
-        year, month, day = (int(part) for part in iso.groups())
-    elif uk:
-        if len(uk.group(3)) == 2:
-            errors.append(f"The {label} “{text}” has a two-digit year: write the year in full, as DD/MM/YYYY.")
-            return None
-        day, month, year = (int(part) for part in uk.groups())
-    else:
-        errors.append(f"The {label} “{text}” is not a date: write it as DD/MM/YYYY or YYYY-MM-DD.")
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        errors.append(f"The {label} “{text}” is not a real date. Check the day and the month.")
-        return None
 
 
 def parse_yes_no(value: str, label: str, errors: list[str]) -> bool | None:
@@ -330,7 +201,7 @@ def parse_row(row: Row) -> ParsedRow:
         return ParsedRow(errors=[row.error])
     cells = row.cells
     errors: list[str] = []
-    if not row.reference:
+    if not row_reference(row):
         errors.append("The reference is empty: every row needs the sender's own reference for the referral.")
     agency = " ".join(cells.get("agency", "").split())
     if not agency:
@@ -359,7 +230,7 @@ def parse_row(row: Row) -> ParsedRow:
             cells.get("consent_to_sharing_date", ""), "date of consent to sharing", errors
         ),
         summary=cells.get("summary", "").strip(),
-        external_reference=row.reference,
+        external_reference=row_reference(row),
         subjects=tuple(subjects),
     )
     if errors:
