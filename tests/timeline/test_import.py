@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from masip.accounts.models import Role
 from masip.audit.models import AuditAction, AuditEvent
+from masip.core.csvfile import FileRefused
 from masip.timeline.import_services import timeline_import_check, timeline_import_confirm
-from masip.timeline.imports import MAX_ROWS, SAMPLE_FILE, FileRefused
+from masip.timeline.imports import MAX_ROWS, SAMPLE_FILE
 from masip.timeline.models import EntrySource, ImportStatus, TimelineEntry, TimelineImport
 from tests.conftest import verified_client
 from tests.timeline.helpers import days_ago, on_team, with_victim
@@ -104,7 +105,7 @@ def test_unknown_codes_are_reported_by_line_with_the_known_codes_and_nothing_is_
         (b"date;behaviours\n2025-01-01;comm_text\n", "separated by semicolons"),
         (b"date,behaviours\n2025-01-01,comm_t\xe9xt\n", "not in UTF-8"),
         (b"PK\x03\x04rest", "Excel workbook"),
-        (b"when,what\n2025-01-01,comm_text\n", "no “date” or “behaviours” column"),
+        (b"when,what\n2025-01-01,comm_text\n", "no “date” and “behaviours” columns"),
         (b"date,behaviours\n", "no incidents under it"),
     ],
 )

@@ -11,9 +11,10 @@ from django.utils import timezone
 
 from masip.access.policy import Compartment
 from masip.cases.models import ParallelProcess
+from masip.core.csvfile import parse_date
 from masip.evidence.models import EvidenceItem
 from masip.referrals.referrer_forms import DateInputWidget, GovukDateField
-from masip.timeline.imports import parse_date, parse_time
+from masip.timeline.imports import parse_time
 from masip.timeline.models import ReportedBy
 from masip.timeline.services import DESCRIPTION_MAX_LENGTH, LOCATION_MAX_LENGTH, MAX_INCIDENTS, EntryDraft
 

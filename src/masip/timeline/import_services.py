@@ -23,7 +23,8 @@ from django.utils import timezone
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case
-from masip.timeline.imports import FileRefused, ParsedRow, parse_row, read_rows
+from masip.core.csvfile import FileRefused
+from masip.timeline.imports import ParsedRow, parse_row, read_rows
 from masip.timeline.models import EntrySource, ImportStatus, TimelineImport
 from masip.timeline.services import (
     BatchInvalid,

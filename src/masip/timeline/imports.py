@@ -7,14 +7,12 @@ rules an entry must meet on the case are the services' (`EntryRules`), the same 
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import time
 from pathlib import Path
 
+from masip.core.csvfile import FileRefused, Row, decode_csv, iter_rows, parse_date, read_header
 from masip.timeline.models import ReportedBy
 from masip.timeline.services import EntryDraft
 
@@ -42,15 +40,6 @@ ALIASES = {
 # An empty reported_by means the log is the victim's own.
 DEFAULT_REPORTED_BY = ReportedBy.VICTIM_DIARY
 
-UTF8_ADVICE = (
-    "Save the file as “CSV UTF-8 (comma delimited)” (in Excel: File, Save As, then choose that type) "
-    "and upload it again."
-)
-
-
-class FileRefused(ValueError):
-    """The whole file cannot be read as an incident log; the message says what to do."""
-
 
 def too_large_message(limit: int = MAX_BYTES) -> str:
     return (
@@ -66,137 +55,26 @@ def too_many_rows_message() -> str:
     )
 
 
-def decode(data: bytes) -> str:
-    """The file's text, or FileRefused: too large, empty, binary, or not UTF-8 (a BOM is fine)."""
+def read_rows(data: bytes) -> list[Row]:
+    """Every row of the file, or FileRefused for the file as a whole (nothing read is kept):
+    too large, not a UTF-8 CSV file, a header masip cannot use, no rows, or too many rows."""
     if len(data) > MAX_BYTES:
         raise FileRefused(too_large_message())
-    if not data.strip(b" \t\r\n\xef\xbb\xbf"):
-        raise FileRefused("The file is empty. Choose the incident log, with its header row.")
-    if data.startswith(b"PK\x03\x04"):
-        raise FileRefused(f"The file is an Excel workbook, not a CSV file. {UTF8_ADVICE}")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise FileRefused(f"The file is saved as “Unicode text” (UTF-16), which masip cannot read. {UTF8_ADVICE}")
-    if b"\x00" in data:
-        raise FileRefused(f"The file is not a text file (it contains binary data). {UTF8_ADVICE}")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise FileRefused(
-            f"The file is not in UTF-8: the first character masip cannot read is on line {line}. {UTF8_ADVICE}"
-        ) from None
-
-
-def _key(name: str) -> str:
-    key = re.sub(r"[\s\-]+", "_", name.strip().lower())
-    return ALIASES.get(key, key)
-
-
-def read_header(text: str) -> list[str]:
-    """The file's columns as masip names them, or FileRefused saying what is wrong."""
-    first = next(csv.reader(io.StringIO(text), strict=True), [])
-    if not any(cell.strip() for cell in first):
-        raise FileRefused("The first line of the file must be the header row, with the column names.")
-    if len(first) == 1:
-        for sign, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "vertical bars")):
-            if sign in first[0]:
-                raise FileRefused(
-                    f"The columns are separated by {name}; masip reads commas between columns. {UTF8_ADVICE}"
-                )
-    columns = [_key(cell) for cell in first]
-    problems = []
-    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
-    if missing:
-        problems.append(f"The file has no {' or '.join(f'“{m}”' for m in missing)} column.")
-    unknown = [cell.strip() for cell, key in zip(first, columns, strict=True) if key not in COLUMNS]
-    if unknown:
-        problems.append(f"masip does not know the column(s) {', '.join(f'“{u}”' for u in unknown)}.")
-    repeated = sorted({key for key in columns if columns.count(key) > 1})
-    if repeated:
-        problems.append(f"The header names {', '.join(f'“{r}”' for r in repeated)} more than once.")
-    if problems:
-        raise FileRefused(" ".join([*problems, f"Use the columns {', '.join(COLUMNS)} (header row first)."]))
-    return columns
-
-
-@dataclass(frozen=True)
-class Row:
-    line: int
-    cells: dict[str, str]
-    error: str = ""
-
-
-def iter_rows(text: str, columns: list[str]) -> Iterator[Row]:
-    """Each record after the header with the line it starts on; blank lines skipped. Stops with
-    FileRefused after MAX_ROWS rows (so a huge file costs no more than reading that many) or when
-    the CSV structure breaks (an unclosed quote)."""
-    reader = csv.reader(io.StringIO(text), strict=True)
-    next(reader, None)
-    start = reader.line_num + 1
-    count = 0
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            raise FileRefused(
-                f"Line {start} cannot be read as CSV ({error}). Check the quotes on that line; nothing after it "
-                "could be read."
-            ) from None
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in cells):
-            continue
-        count += 1
-        if count > MAX_ROWS:
-            raise FileRefused(too_many_rows_message())
-        if len(cells) != len(columns):
-            yield Row(
-                line,
-                {},
-                f"The line has {len(cells)} cells but the header has {len(columns)} columns. Check for a missing or "
-                "extra comma, or a cell with a comma that is not in quotes.",
-            )
-            continue
-        yield Row(line, dict(zip(columns, cells, strict=True)))
-
-
-def read_rows(data: bytes) -> list[Row]:
-    """Every row of the file, or FileRefused for the file as a whole (nothing read is kept)."""
-    text = decode(data)
-    columns = read_header(text)
-    rows = list(iter_rows(text, columns))
+    text = decode_csv(data, empty_message="The file is empty. Choose the incident log, with its header row.").text
+    columns = read_header(
+        text,
+        known=COLUMNS,
+        required=REQUIRED_COLUMNS,
+        aliases=ALIASES,
+        use_columns=f"Use the columns {', '.join(COLUMNS)} (header row first).",
+    )
+    rows = list(iter_rows(text, columns, max_rows=MAX_ROWS, too_many=too_many_rows_message()))
     if not rows:
         raise FileRefused("The file has a header row but no incidents under it. Check it is the right file.")
     return rows
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_UK = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})$")
 _TIME = re.compile(r"^(\d{1,2})[:.](\d{2})(?::(\d{2}))?$")
-
-
-def parse_date(value: str, label: str, errors: list[str]) -> date | None:
-    """A date written as YYYY-MM-DD or DD/MM/YYYY; a message in `errors` otherwise."""
-    text = value.strip()
-    if not text:
-        return None
-    iso, uk = _ISO.match(text), _UK.match(text)
-    if iso:
-        year, month, day = (int(part) for part in iso.groups())
-    elif uk:
-        if len(uk.group(3)) == 2:
-            errors.append(f"The {label} “{text}” has a two-digit year: write the year in full, as DD/MM/YYYY.")
-            return None
-        day, month, year = (int(part) for part in uk.groups())
-    else:
-        errors.append(f"The {label} “{text}” is not a date: write it as DD/MM/YYYY or YYYY-MM-DD.")
-        return None
-    try:
-        return date(year, month, day)
-    except ValueError:
-        errors.append(f"The {label} “{text}” is not a real date. Check the day and the month.")
-        return None
 
 
 def parse_time(value: str, label: str, errors: list[str]) -> time | None:

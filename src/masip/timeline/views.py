@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from masip.access.decorators import case_permission, reads_audited_together
 from masip.access.policy import Action, Compartment
 from masip.cases.models import Case
+from masip.core.csvfile import FileRefused
 from masip.core.forms import add_service_errors
 from masip.core.uploads import FORM_OVERHEAD_BYTES, UploadLimit, declared_length, limit_uploads
 from masip.timeline import import_services, selectors, services
@@ -41,7 +42,6 @@ from masip.timeline.imports import (
     MAX_ROWS,
     REQUIRED_COLUMNS,
     SAMPLE_FILE,
-    FileRefused,
     too_large_message,
 )
 from masip.timeline.models import ImportStatus, TimelineEntry
