@@ -118,6 +118,45 @@ BATCHABLE = frozenset({AuditAction.VIEW, AuditAction.DENIED})
 _pending: ContextVar[list[AuditEvent] | None] = ContextVar("masip_audit_pending", default=None)
 
 
+def audit_listing(
+    *,
+    actor: Any,
+    object_type: str,
+    ids: Iterable[Any],
+    unit: Any,
+    case_id: uuid.UUID | None = None,
+    fields: Iterable[str] = (),
+    request: HttpRequest | None = None,
+) -> None:
+    """One `view` row naming the records a page listed (a list is one consultation, not one per
+    record); nothing when it listed none."""
+    listed = [str(pk) for pk in ids]
+    if listed:
+        audit_record(
+            action=AuditAction.VIEW,
+            actor=actor,
+            request=request,
+            unit=unit,
+            object_type=object_type,
+            case_id=case_id,
+            fields=fields,
+            detail={"listed": listed},
+        )
+
+
+def audit_listings_by_unit(
+    *, actor: Any, object_type: str, rows: Iterable[tuple[Any, Any]], request: HttpRequest | None = None
+) -> None:
+    """A page listing records of several units (a manager's caseloads, a queue): one listing row
+    per unit, each in its own unit's log, so a unit's log never names another unit's records.
+    `rows` are (unit, id) pairs."""
+    by_unit: dict[Any, list[Any]] = {}
+    for unit, pk in rows:
+        by_unit.setdefault(unit, []).append(pk)
+    for unit, ids in by_unit.items():
+        audit_listing(actor=actor, object_type=object_type, ids=ids, unit=unit, request=request)
+
+
 @contextmanager
 def audit_batch() -> Iterator[None]:
     """Log the reads (`view` and `denied` events) recorded inside the block together on leaving

@@ -7,7 +7,6 @@ Part 3 s.62 asks for a log of every consultation), so a view cannot show data an
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,9 +20,9 @@ from masip.access.managers import compartment_visibility
 from masip.access.models import BreakGlassGrant, CaseTeamMember
 from masip.access.policy import Action, Capability, Compartment, allows
 from masip.access.principal import principal_for
-from masip.accounts.models import Agency, Membership, Role, Unit, User
+from masip.accounts.models import Agency, Membership, Role, User
 from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_listings_by_unit, audit_record
 from masip.cases.models import (
     PRINCIPAL_ROLES,
     Case,
@@ -63,25 +62,15 @@ def case_list_for(*, user: Any, status: str = "") -> QuerySet[Case]:
     return cases
 
 
-def _listed_by_unit(rows: Iterable[tuple[Unit, str]]) -> dict[Unit, list[str]]:
-    by_unit: dict[Unit, list[str]] = defaultdict(list)
-    for unit, pk in rows:
-        by_unit[unit].append(pk)
-    return by_unit
-
-
 def case_list_audit(*, user: Any, cases: Iterable[Case], request: HttpRequest | None = None) -> None:
     """Record which cases one page of a list showed: one row per unit on the page, not one per
     case, each in its own unit's log (a unit's log never names another unit's cases)."""
-    for unit, listed in _listed_by_unit((case.unit, str(case.pk)) for case in cases).items():
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=unit,
-            object_type=Case._meta.label_lower,
-            detail={"listed": listed},
-        )
+    audit_listings_by_unit(
+        actor=user,
+        object_type=Case._meta.label_lower,
+        rows=((case.unit, str(case.pk)) for case in cases),
+        request=request,
+    )
 
 
 def _with_red_flags(user: Any, cases: QuerySet[Case]) -> QuerySet[Case]:
@@ -276,15 +265,12 @@ def break_glass_review_list_audit(
     *, user: Any, grants: Sequence[BreakGlassGrant], request: HttpRequest | None = None
 ) -> None:
     """Reasons can carry case detail, so showing the review list is a consultation too."""
-    for unit, listed in _listed_by_unit((grant.case.unit, str(grant.pk)) for grant in grants).items():
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=unit,
-            object_type=BreakGlassGrant._meta.label_lower,
-            detail={"listed": listed},
-        )
+    audit_listings_by_unit(
+        actor=user,
+        object_type=BreakGlassGrant._meta.label_lower,
+        rows=((grant.case.unit, str(grant.pk)) for grant in grants),
+        request=request,
+    )
 
 
 def case_note_get_for(*, user: Any, case: Case, note_id: Any, request: HttpRequest | None = None) -> CaseNote:

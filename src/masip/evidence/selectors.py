@@ -13,7 +13,7 @@ from masip.access.lookup import get_visible_or_404
 from masip.access.policy import Action
 from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_listing, audit_record
 from masip.cases.models import Case
 from masip.evidence.models import CustodyEntry, CustodyEvent, EvidenceItem
 from masip.evidence.services import EVIDENCE_COMPARTMENTS
@@ -28,17 +28,15 @@ def evidence_list_for(*, user: Any, case: Case) -> list[EvidenceItem]:
 
 def evidence_list_audit(*, user: Any, case: Case, items: list[EvidenceItem], request: HttpRequest | None) -> None:
     """Showing a list of exhibits (references, hashes, who they came from) is a consultation."""
-    if items:
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=case.unit,
-            object_type=EvidenceItem._meta.label_lower,
-            case_id=case.pk,
-            fields=["exhibit_ref", "sha256", "captured_by", "captured_at"],
-            detail={"listed": [str(item.pk) for item in items]},
-        )
+    audit_listing(
+        actor=user,
+        object_type=EvidenceItem._meta.label_lower,
+        ids=(item.pk for item in items),
+        unit=case.unit,
+        case_id=case.pk,
+        fields=["exhibit_ref", "sha256", "captured_by", "captured_at"],
+        request=request,
+    )
 
 
 def evidence_get_for(*, user: Any, case: Case, evidence_id: Any, request: HttpRequest | None = None) -> EvidenceItem:

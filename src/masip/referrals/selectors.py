@@ -17,7 +17,7 @@ from masip.access.lookup import get_visible_or_404
 from masip.access.policy import Action, Capability, Compartment, allows, roles_with_capability
 from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_listings_by_unit, audit_record
 from masip.core.workdays import working_days_between
 from masip.referrals.models import (
     OPEN_STATUSES,
@@ -286,18 +286,9 @@ def queue_rows(referrals: Iterable[Referral], *, today: date | None = None) -> l
 
 def screening_queue_audit(*, user: Any, referrals: Iterable[Referral], request: HttpRequest | None = None) -> None:
     """Record which referrals one page of the queue showed: one row per unit on the page."""
-    by_unit: dict[Any, list[str]] = {}
-    for referral in referrals:
-        by_unit.setdefault(referral.unit, []).append(str(referral.pk))
-    for unit, listed in by_unit.items():
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=unit,
-            object_type=Referral._meta.label_lower,
-            detail={"listed": listed},
-        )
+    audit_listings_by_unit(
+        actor=user, object_type=Referral._meta.label_lower, rows=((r.unit, r.pk) for r in referrals), request=request
+    )
 
 
 def triage_members(*, unit_ids: Iterable[int]) -> list[Any]:

@@ -16,7 +16,7 @@ from django.http import HttpRequest
 
 from masip.access.lookup import get_visible_or_404
 from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_listing, audit_record
 from masip.cases.models import Case
 from masip.risk.models import Assessment, AssessmentStatus, Formulation, RiskEvent, RiskScenario
 from masip.timeline.models import RedFlagAlert
@@ -79,21 +79,15 @@ def red_flag_markers(*, user: Any, case: Case) -> list[RiskMarker]:
         .only("pk", "case_id", "occurred_on", "title", "compartment", "created_at")
         .order_by("occurred_on", "created_at")
     )
-    _audit_listed(user, case, None, "timeline.redflagalert", [str(a.pk) for a in alerts])
+    audit_listing(
+        actor=user,
+        unit=case.unit,
+        case_id=case.pk,
+        request=None,
+        object_type="timeline.redflagalert",
+        ids=[str(a.pk) for a in alerts],
+    )
     return [RiskMarker(a.occurred_on, MARKER_RED_FLAG, a.title, a.compartment, str(a.pk)) for a in alerts]
-
-
-def _audit_listed(user: Any, case: Case, request: HttpRequest | None, label: str, ids: list[str]) -> None:
-    if ids:
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=case.unit,
-            object_type=label,
-            case_id=case.pk,
-            detail={"listed": ids},
-        )
 
 
 def risk_history_for(*, user: Any, case: Case, request: HttpRequest | None = None) -> RiskHistory:
@@ -170,9 +164,30 @@ def risk_history_for(*, user: Any, case: Case, request: HttpRequest | None = Non
     ]
     markers += red_flag_markers(user=user, case=case)
     markers.sort(key=lambda m: m.day)
-    _audit_listed(user, case, request, "risk.assessment", [str(a.pk) for a in assessments])
-    _audit_listed(user, case, request, "risk.formulation", [str(f.pk) for f in formulations])
-    _audit_listed(user, case, request, "risk.riskevent", [str(e.pk) for e in events])
+    audit_listing(
+        actor=user,
+        unit=case.unit,
+        case_id=case.pk,
+        request=request,
+        object_type="risk.assessment",
+        ids=[str(a.pk) for a in assessments],
+    )
+    audit_listing(
+        actor=user,
+        unit=case.unit,
+        case_id=case.pk,
+        request=request,
+        object_type="risk.formulation",
+        ids=[str(f.pk) for f in formulations],
+    )
+    audit_listing(
+        actor=user,
+        unit=case.unit,
+        case_id=case.pk,
+        request=request,
+        object_type="risk.riskevent",
+        ids=[str(e.pk) for e in events],
+    )
     return RiskHistory(case, points, markers, _rows(points, markers))
 
 

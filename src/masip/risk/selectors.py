@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from masip.access.lookup import get_visible_or_404
 from masip.access.policy import Action
 from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_listing, audit_record
 from masip.cases.models import Case
 from masip.risk.definition import Definition, Item, ItemType, Result, Trigger, TriggerAction, score
 from masip.risk.instrument_selectors import instruments_offered
@@ -28,17 +28,15 @@ def _assessments(user: Any) -> Any:
 
 
 def _audit_list(*, user: Any, unit: Any, case_id: Any, items: list[Assessment], request: HttpRequest | None) -> None:
-    if items:
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=unit,
-            object_type=Assessment._meta.label_lower,
-            case_id=case_id,
-            fields=_LISTED_FIELDS,
-            detail={"listed": [str(a.pk) for a in items]},
-        )
+    audit_listing(
+        actor=user,
+        object_type=Assessment._meta.label_lower,
+        ids=(a.pk for a in items),
+        unit=unit,
+        case_id=case_id,
+        fields=_LISTED_FIELDS,
+        request=request,
+    )
 
 
 def assessment_list_for(*, user: Any, case: Case, request: HttpRequest | None = None) -> list[Assessment]:

@@ -4,7 +4,6 @@ shows alerts audits what it listed."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from masip.access.models import CaseTeamMember
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_listings_by_unit, audit_record
 from masip.cases.models import Case, CaseStatus
 from masip.timeline.models import AlertStatus, RedFlagAlert, TimelineEntry
 
@@ -48,18 +47,9 @@ def _entry_url(case_id: Any, entry_id: Any) -> str | None:
 
 def _audit(*, user: Any, request: HttpRequest | None, alerts: list[RedFlagAlert]) -> None:
     """One `view` row per unit listing the alerts shown (their explanations were on the page)."""
-    by_unit: dict[Any, list[str]] = defaultdict(list)
-    for alert in alerts:
-        by_unit[alert.case.unit].append(str(alert.pk))
-    for unit, listed in by_unit.items():
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=unit,
-            object_type=ALERT_TYPE,
-            detail={"listed": listed},
-        )
+    audit_listings_by_unit(
+        actor=user, object_type=ALERT_TYPE, rows=((a.case.unit, a.pk) for a in alerts), request=request
+    )
 
 
 def case_alerts_for(*, user: Any, case: Case, request: HttpRequest | None = None) -> list[RedFlagAlert]:

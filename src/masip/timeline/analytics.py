@@ -20,8 +20,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.http import HttpRequest
 
-from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_listing
 from masip.cases.models import Case
 from masip.timeline.models import RedFlagAlert, ReportedBy, TimelineEntry
 from masip.timeline.taxonomy import PROXIMITY_LABELS, taxonomy
@@ -204,22 +203,23 @@ def pattern_for(
     if filters.by_behaviour:
         wanted = set(filters.groups) | {b.group for e in entries for b in e.behaviours if b.code in filters.codes}
         groups = [g for g in groups if g.key in wanted]
-    _audit_listed(user, case, request, "timeline.timelineentry", [e.id for e in entries])
-    _audit_listed(user, case, request, "timeline.redflagalert", [f.id for f in flags])
+    audit_listing(
+        actor=user,
+        unit=case.unit,
+        case_id=case.pk,
+        request=request,
+        object_type="timeline.timelineentry",
+        ids=[e.id for e in entries],
+    )
+    audit_listing(
+        actor=user,
+        unit=case.unit,
+        case_id=case.pk,
+        request=request,
+        object_type="timeline.redflagalert",
+        ids=[f.id for f in flags],
+    )
     return Pattern(case, entries, flags, groups, filters)
-
-
-def _audit_listed(user: Any, case: Case, request: HttpRequest | None, label: str, ids: list[str]) -> None:
-    if ids:
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=case.unit,
-            object_type=label,
-            case_id=case.pk,
-            detail={"listed": ids},
-        )
 
 
 # --- incidents per week ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from masip.access.lookup import get_visible_or_404
 from masip.access.policy import Action
 from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_listing, audit_record
 from masip.cases.models import Case, ParallelProcess
 from masip.evidence.models import EvidenceItem
 from masip.timeline.models import BehaviourType, TimelineEntry, TimelineImport
@@ -105,17 +105,15 @@ def timeline_entries_audit(
     *, user: Any, case: Case, entries: list[TimelineEntry], request: HttpRequest | None = None
 ) -> None:
     """Showing a page of entries is one consultation, naming the entries shown."""
-    if entries:
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=case.unit,
-            object_type=TimelineEntry._meta.label_lower,
-            case_id=case.pk,
-            fields=LISTED_FIELDS,
-            detail={"listed": [str(entry.pk) for entry in entries]},
-        )
+    audit_listing(
+        actor=user,
+        object_type=TimelineEntry._meta.label_lower,
+        ids=(entry.pk for entry in entries),
+        unit=case.unit,
+        case_id=case.pk,
+        fields=LISTED_FIELDS,
+        request=request,
+    )
 
 
 def timeline_entry_get_for(

@@ -3,7 +3,6 @@ every page that shows it writes its audit rows here."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -19,7 +18,7 @@ from masip.access.policy import Action, Capability, Compartment, roles_with_capa
 from masip.access.principal import principal_for
 from masip.accounts.models import Membership, Unit, User
 from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_listings_by_unit, audit_record
 from masip.cases.models import Case, CaseStatus
 from masip.work.models import Task, TaskKind, TaskStatus
 from masip.work.services import task_may_work_on
@@ -31,18 +30,7 @@ CLOSED_TASKS_ON_CASE_PAGE = 5
 
 def _audit_listed(*, user: Any, request: HttpRequest | None, rows: Iterable[tuple[Unit, str]], label: str) -> None:
     """One `view` row per unit listing what a page showed, each in its own unit's log."""
-    by_unit: dict[Unit, list[str]] = defaultdict(list)
-    for unit, pk in rows:
-        by_unit[unit].append(pk)
-    for unit, listed in by_unit.items():
-        audit_record(
-            action=AuditAction.VIEW,
-            actor=user,
-            request=request,
-            unit=unit,
-            object_type=label,
-            detail={"listed": listed},
-        )
+    audit_listings_by_unit(actor=user, object_type=label, rows=rows, request=request)
 
 
 # --- one case -------------------------------------------------------------------------------
