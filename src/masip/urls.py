@@ -15,8 +15,11 @@ urlpatterns = [
     path("cases/<str:case_id>/risk/", include("masip.risk.urls")),
     path("cases/<str:case_id>/timeline/", include("masip.timeline.urls")),
     path("cases/", include("masip.cases.urls")),
+    # After the case file's own pages: these add sections under the same /cases/<case_id>/.
+    path("cases/<str:case_id>/", include("masip.interventions.urls")),
     path("risk/instruments/", include("masip.risk.urls_instruments")),
     path("alerts/", include("masip.timeline.urls_unit")),
+    path("interventions/", include("masip.interventions.urls_unit")),
     path("work/", include("masip.work.urls")),
     path("audit/", include("masip.audit.urls")),
     path("api/", include("masip.api.urls")),

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "masip.evidence",
     "masip.risk",
     "masip.timeline",
+    "masip.interventions",
     "masip.api",
 ]
 

@@ -1,0 +1,3 @@
+"""Models of the interventions app: legal."""
+
+__all__: list[str] = []

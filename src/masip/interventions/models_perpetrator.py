@@ -1,0 +1,3 @@
+"""Models of the interventions app: perpetrator."""
+
+__all__: list[str] = []

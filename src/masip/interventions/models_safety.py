@@ -1,0 +1,3 @@
+"""Models of the interventions app: safety."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Models of the interventions app: vcop."""
+
+__all__: list[str] = []
