@@ -173,6 +173,13 @@ class World:
             occurred_on=timezone.localdate(),
         )
         self._referrals(role)
+        # Version 1 of the victim's safety plan, so its page ("number" 1) opens.
+        from masip.interventions.models_safety import SafetyPlan, SafetyPlanVersion
+
+        plan = SafetyPlan.unscoped.create(case=self.case, participant=self.participant, created_by=self.colleague)
+        SafetyPlanVersion.unscoped.create(
+            plan=plan, case=self.case, number=1, risks="Waits outside work", review_on=timezone.localdate()
+        )
         self.assessment = self._assessment()
         self._timeline()
         # A checked referral import of the unit, uploaded by the user when their role screens
