@@ -135,13 +135,7 @@ def intervention_edit(request: HttpRequest, case: Case, intervention_id: str) ->
                 )
             except services.InterventionEditConflict as stale:
                 conflict = stale.current
-                before = InterventionForm.initial_for(intervention)
-                now = InterventionForm.initial_for(conflict)
-                changed = [
-                    str(form.fields[name].label)
-                    for name in form.fields
-                    if name != "version" and before[name] != now[name]
-                ]
+                changed = _differences(form, conflict)
                 # The editor's values stay in the form; sending them again replaces the version
                 # they have just been shown, knowingly.
                 data = request.POST.copy()
@@ -169,6 +163,19 @@ def intervention_edit(request: HttpRequest, case: Case, intervention_id: str) ->
         },
         status=409 if conflict is not None else 200,
     )
+
+
+def _differences(form: InterventionForm, current: PerpetratorIntervention) -> list[str]:
+    """The labels of the fields where the saved intervention now differs from what the editor sent."""
+    theirs = InterventionForm.initial_for(current)
+    mine = form.cleaned_data
+    labels = []
+    for name, field in form.fields.items():
+        if name == "version" or (name == "compartment" and not mine.get(name)):
+            continue
+        if (theirs[name] or "") != (mine.get(name) or ""):
+            labels.append(str(field.label))
+    return labels
 
 
 @reads_audited_together
