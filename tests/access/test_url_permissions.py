@@ -182,6 +182,7 @@ class World:
         )
         self.assessment = self._assessment()
         self._timeline()
+        self._perpetrator_interventions()
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
         self.import_job = ImportJob.unscoped.create(
@@ -248,6 +249,30 @@ class World:
             total_rows=1,
         )
 
+    def _perpetrator_interventions(self) -> None:
+        """The case's suspect; the user's own social-support intervention with them (team), and a
+        treatment programme (health) with one planned session."""
+        from masip.cases.models import ParticipantRole
+        from masip.interventions.models_perpetrator import InterventionKind, PerpetratorIntervention, ProgrammeSession
+
+        suspect = ParticipantFactory(case=self.case, role=ParticipantRole.SUSPECT)
+        self.intervention = PerpetratorIntervention.unscoped.create(
+            case=self.case,
+            participant=suspect,
+            kind=InterventionKind.SOCIAL_SUPPORT,
+            compartment=Compartment.TEAM,
+            created_by=self.user,
+        )
+        self.programme = PerpetratorIntervention.unscoped.create(
+            case=self.case,
+            participant=suspect,
+            kind=InterventionKind.TREATMENT_PROGRAMME,
+            compartment=Compartment.HEALTH,
+        )
+        self.programme_session = ProgrammeSession.unscoped.create(
+            case=self.case, programme=self.programme, number=1, planned_on=timezone.localdate()
+        )
+
     def _assessment(self) -> Any:
         """The user's own draft assessment with an instrument every case role may use, in the team
         compartment; made at screening on the referral, and since moved to the case."""
@@ -301,6 +326,9 @@ class World:
             "entry_id": self.timeline_entry.pk,
             "log_id": self.timeline_import.pk,
             "alert_id": self.alert.pk,
+            "intervention_id": self.intervention.pk,
+            "programme_id": self.programme.pk,
+            "session_id": self.programme_session.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()
