@@ -325,3 +325,23 @@ def test_views_cannot_be_recorded_for_a_suspect(world: World):
             given_on=date(2025, 8, 23),
             views="No views.",
         )
+
+
+def test_an_agreement_made_after_the_form_was_opened_is_not_overwritten(world: World):
+    from masip.core.models import StaleEditError
+
+    _not_enhanced(world, world.victim)
+    with pytest.raises(StaleEditError):
+        services_vcop.vcop_settings_save(
+            actor=world.officer,
+            case=world.case,
+            participant=world.victim,
+            enhanced_rights=True,
+            enhanced_reason="",
+            update_frequency="weekly",
+            channel="phone",
+            expected_version=None,
+        )
+    agreed = VcopVictimSettings.unscoped.get()
+    assert agreed.enhanced_rights is False
+    assert agreed.update_frequency == "monthly"

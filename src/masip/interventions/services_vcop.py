@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -17,7 +17,7 @@ from masip.access.policy import Action, Compartment
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case, CaseParticipant, ContactChannel, ParticipantRole
-from masip.core.models import save_versioned
+from masip.core.models import StaleEditError, save_versioned
 from masip.core.workdays import add_working_days
 from masip.interventions.models_vcop import (
     ENHANCED_WORKING_DAYS,
@@ -114,28 +114,31 @@ def vcop_settings_save(
     with transaction.atomic():
         current = VcopVictimSettings.unscoped.filter(participant=participant).first()
         if current is None:
-            current = VcopVictimSettings.unscoped.create(
-                case=case,
-                participant=participant,
-                enhanced_rights=enhanced_rights,
-                enhanced_reason=enhanced_reason,
-                update_frequency=update_frequency,
-                channel=channel,
-                updated_by=actor,
-                created_by=actor,
-            )
+            try:
+                with transaction.atomic():
+                    current = VcopVictimSettings.unscoped.create(
+                        case=case,
+                        participant=participant,
+                        enhanced_rights=enhanced_rights,
+                        enhanced_reason=enhanced_reason,
+                        update_frequency=update_frequency,
+                        channel=channel,
+                        updated_by=actor,
+                        created_by=actor,
+                    )
+            except IntegrityError as error:  # someone else recorded the first agreement meanwhile
+                raise StaleEditError(str(VcopVictimSettings._meta.verbose_name)) from error
             action = AuditAction.CREATE
+        elif expected_version is None:
+            # The form was opened before any agreement existed: someone else's is not overwritten.
+            raise StaleEditError(str(VcopVictimSettings._meta.verbose_name))
         else:
             current.enhanced_rights = enhanced_rights
             current.enhanced_reason = enhanced_reason
             current.update_frequency = update_frequency
             current.channel = channel
             current.updated_by = actor
-            save_versioned(
-                current,
-                expected_version=current.version if expected_version is None else expected_version,
-                fields=fields,
-            )
+            save_versioned(current, expected_version=expected_version, fields=fields)
             action = AuditAction.CHANGE
         audit_record(
             action=action,
