@@ -172,6 +172,7 @@ class World:
             explanation="Weapon shown.",
             occurred_on=timezone.localdate(),
         )
+        self.vcop_update = _vcop_update(self.case, self.participant)
         self._referrals(role)
         # Version 1 of the victim's safety plan, so its page ("number" 1) opens.
         from masip.interventions.models_safety import SafetyPlan, SafetyPlanVersion
@@ -329,11 +330,24 @@ class World:
             "intervention_id": self.intervention.pk,
             "programme_id": self.programme.pk,
             "session_id": self.programme_session.pk,
+            "update_id": self.vcop_update.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()
         assert not unknown, f"Teach the permission walk how to fill {sorted(unknown)} for {route.name}"
         return {name: fill[name] for name in wanted}
+
+
+def _vcop_update(case: Any, victim: Any) -> Any:
+    """An open Victims' Code update owed to the case's victim after an arrest an hour ago."""
+    from masip.interventions.models_vcop import VcopEvent, VcopEventKind, VcopUpdateDue
+
+    event = VcopEvent.unscoped.create(
+        case=case, kind=VcopEventKind.ARREST, occurred_at=timezone.now() - timedelta(hours=1)
+    )
+    return VcopUpdateDue.unscoped.create(
+        case=case, event=event, participant=victim, enhanced_rights=True, due_on=timezone.localdate()
+    )
 
 
 def _instrument_version(unit: Any) -> Any:

@@ -14,4 +14,11 @@ def vcop_event_recorded(
     """A criminal-justice event the Victims' Code obliges the unit to tell each victim about
     (an arrest, a release on bail, a charge, a court date, an order granted or refused...) has
     been recorded on `case`: start each victim's update clock. `kind` is one of
-    models_vcop.VcopEventKind. A no-op until the Victims' Code part is installed."""
+    models_vcop.VcopEventKind. An event already recorded for the case at that time is not
+    recorded twice; an unknown kind or a time in the future raises ValidationError."""
+    from masip.interventions.models_vcop import VcopEventSource
+    from masip.interventions.services_vcop import vcop_event_record
+
+    vcop_event_record(
+        case=case, kind=kind, occurred_at=occurred_at, actor=actor, source=VcopEventSource.LEGAL, request=request
+    )

@@ -1,6 +1,10 @@
 """Unit-wide views of the interventions: overdue Victims' Code updates, orders expiring."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
+
+from masip.interventions import views_vcop
 
 app_name = "interventions_unit"
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern] = [
+    path("victims-code/overdue/", views_vcop.vcop_overdue, name="vcop_overdue"),
+]

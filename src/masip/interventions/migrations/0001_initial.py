@@ -248,6 +248,103 @@ class Migration(migrations.Migration):
             ],
         ),
         migrations.CreateModel(
+            name='VcopEvent',
+            fields=[
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('compartment', models.CharField(choices=[('team', 'Case team'), ('police', 'Police only'), ('health', 'Clinical (health) only'), ('advocacy', 'Advocacy (victim confidences)'), ('victim_contact', 'Victim location and contact details')], default='team', max_length=16)),
+                ('kind', models.CharField(choices=[('arrest', 'Arrest'), ('interview', 'Interview'), ('released_on_bail', 'Released on bail'), ('released_under_investigation', 'Released under investigation'), ('bail_conditions_changed', 'Bail conditions changed'), ('charged', 'Charged'), ('no_further_action', 'No further action'), ('decision_not_to_investigate', 'Decision not to investigate'), ('court_date_set', 'Court date set'), ('order_granted', 'Order granted'), ('order_refused', 'Order refused')], max_length=32)),
+                ('occurred_at', models.DateTimeField()),
+                ('source', models.CharField(choices=[('legal', 'Recorded with the legal action'), ('hand', 'Recorded by hand')], default='hand', max_length=8)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vcop_events', to='cases.case')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': "Victims' Code event",
+                'ordering': ['-occurred_at'],
+            },
+            managers=[
+                ('unscoped', django.db.models.manager.Manager()),
+            ],
+        ),
+        migrations.CreateModel(
+            name='VcopUpdateDue',
+            fields=[
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('compartment', models.CharField(choices=[('team', 'Case team'), ('police', 'Police only'), ('health', 'Clinical (health) only'), ('advocacy', 'Advocacy (victim confidences)'), ('victim_contact', 'Victim location and contact details')], default='team', max_length=16)),
+                ('enhanced_rights', models.BooleanField()),
+                ('due_on', models.DateField()),
+                ('status', models.CharField(choices=[('open', 'To be given'), ('sent', 'Given')], default='open', max_length=8)),
+                ('sent_at', models.DateTimeField(blank=True, null=True)),
+                ('sent_channel', models.CharField(blank=True, choices=[('phone', 'Phone'), ('face_to_face', 'Face to face'), ('video', 'Video call'), ('messaging', 'Text or messaging'), ('email', 'Email'), ('letter', 'Letter'), ('other', 'Other')], max_length=16)),
+                ('summary', masip.core.fields.EncryptedTextField(blank=True)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vcop_updates', to='cases.case')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='interventions.vcopevent')),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vcop_updates', to='cases.caseparticipant')),
+                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': "Victims' Code update",
+                'ordering': ['due_on', 'created_at'],
+            },
+            managers=[
+                ('unscoped', django.db.models.manager.Manager()),
+            ],
+        ),
+        migrations.CreateModel(
+            name='VcopVictimSettings',
+            fields=[
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('compartment', models.CharField(choices=[('team', 'Case team'), ('police', 'Police only'), ('health', 'Clinical (health) only'), ('advocacy', 'Advocacy (victim confidences)'), ('victim_contact', 'Victim location and contact details')], default='team', max_length=16)),
+                ('enhanced_rights', models.BooleanField(default=True)),
+                ('enhanced_reason', masip.core.fields.EncryptedTextField(blank=True)),
+                ('update_frequency', models.CharField(blank=True, choices=[('weekly', 'Weekly'), ('fortnightly', 'Fortnightly'), ('monthly', 'Monthly'), ('events_only', 'Only when something happens')], max_length=16)),
+                ('channel', models.CharField(blank=True, choices=[('phone', 'Phone'), ('face_to_face', 'Face to face'), ('video', 'Video call'), ('messaging', 'Text or messaging'), ('email', 'Email'), ('letter', 'Letter'), ('other', 'Other')], max_length=16)),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vcop_settings', to='cases.case')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('participant', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='vcop_settings', to='cases.caseparticipant')),
+                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+            ],
+            options={
+                'verbose_name': "Victims' Code agreement",
+            },
+            managers=[
+                ('unscoped', django.db.models.manager.Manager()),
+            ],
+        ),
+        migrations.CreateModel(
+            name='VcopView',
+            fields=[
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('version', models.PositiveIntegerField(default=1)),
+                ('compartment', models.CharField(choices=[('team', 'Case team'), ('police', 'Police only'), ('health', 'Clinical (health) only'), ('advocacy', 'Advocacy (victim confidences)'), ('victim_contact', 'Victim location and contact details')], default='team', max_length=16)),
+                ('topic', models.CharField(choices=[('bail_conditions', 'Bail conditions'), ('orders', 'Orders (restraining order, SPO)')], max_length=16)),
+                ('given_on', models.DateField()),
+                ('views', masip.core.fields.EncryptedTextField()),
+                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vcop_views', to='cases.case')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='vcop_views', to='cases.caseparticipant')),
+            ],
+            options={
+                'verbose_name': "victim's views",
+                'ordering': ['-given_on', '-created_at'],
+            },
+            managers=[
+                ('unscoped', django.db.models.manager.Manager()),
+            ],
+        ),
+        migrations.CreateModel(
             name='VictimMeasure',
             fields=[
                 ('created_at', models.DateTimeField(auto_now_add=True)),
@@ -281,6 +378,18 @@ class Migration(migrations.Migration):
         migrations.AddConstraint(
             model_name='safetyplanversion',
             constraint=models.UniqueConstraint(fields=('plan', 'number'), name='safety_plan_version_unique'),
+        ),
+        migrations.AddConstraint(
+            model_name='vcopevent',
+            constraint=models.UniqueConstraint(fields=('case', 'kind', 'occurred_at'), name='vcop_event_unique_per_time'),
+        ),
+        migrations.AddIndex(
+            model_name='vcopupdatedue',
+            index=models.Index(fields=['case', 'status', 'due_on'], name='vcop_update_case_status'),
+        ),
+        migrations.AddConstraint(
+            model_name='vcopupdatedue',
+            constraint=models.UniqueConstraint(fields=('event', 'participant'), name='vcop_update_one_per_victim'),
         ),
         migrations.AddConstraint(
             model_name='victimmeasure',

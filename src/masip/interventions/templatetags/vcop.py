@@ -1,0 +1,18 @@
+"""`{% vcop_case_updates case %}`: the Victims' Code line of the case page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from masip.interventions.selectors_vcop import case_update_counts
+
+register = template.Library()
+
+
+@register.inclusion_tag("interventions/vcop/_case_line.html", takes_context=True)
+def vcop_case_updates(context: dict[str, Any], case: Any) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {"case": case, **case_update_counts(user=user, case=case)}
