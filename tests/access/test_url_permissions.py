@@ -175,6 +175,16 @@ class World:
         self._referrals(role)
         self.assessment = self._assessment()
         self._timeline()
+        # An order in force (team compartment) on the case.
+        from masip.interventions.models_legal import Order, OrderKind, OrderStatus
+
+        self.order = Order.unscoped.create(
+            case=self.case,
+            kind=OrderKind.SPO,
+            status=OrderStatus.IN_FORCE,
+            starts_on=timezone.localdate(),
+            until_further_order=True,
+        )
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
         self.import_job = ImportJob.unscoped.create(
@@ -294,6 +304,7 @@ class World:
             "entry_id": self.timeline_entry.pk,
             "log_id": self.timeline_import.pk,
             "alert_id": self.alert.pk,
+            "order_id": self.order.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()
