@@ -111,8 +111,7 @@ def justice_offences_set(
     request: HttpRequest | None = None,
 ) -> JusticeRecord:
     """Record the offences considered and charged. "Other" needs its wording."""
-    unknown = set(considered) | set(charged) - set(Offence.values)
-    if unknown - set(Offence.values):
+    if (set(considered) | set(charged)) - set(Offence.values):
         raise ValidationError({"considered": "Choose offences from the list."})
     other = other.strip()
     if Offence.OTHER in (set(considered) | set(charged)) and not other:

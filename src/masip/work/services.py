@@ -328,7 +328,8 @@ def work_rules_apply(*, case: Case, reason: str, actor: Any = None, request: Htt
     acceptance; once the case's risk has been assessed, exactly one open re-assessment task,
     due the set number of days (by level) after the later of the last assessment and the last
     re-assessment task closed, unless a risk event has brought it sooner (see
-    `work_reassessment_for_event`). Every task made or moved is audited with the rule and the
+    `work_reassessment_for_event`); reminders of the orders ending (see
+    `work_rules_order_expiry_reminders`). Every task made or moved is audited with the rule and the
     reason, in the caller's transaction. Runs without a person (`actor=None`) for the daily run.
     """
     outcome = RulesOutcome()
