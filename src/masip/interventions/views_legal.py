@@ -13,6 +13,8 @@ from django.views.decorators.http import require_POST
 
 from masip.access.decorators import case_permission
 from masip.access.policy import Action, Compartment
+from masip.audit.models import AuditAction
+from masip.audit.services import audit_record
 from masip.cases.models import Case
 from masip.core.forms import add_service_errors
 from masip.core.models import StaleEditError
@@ -167,9 +169,6 @@ def _order_page(order: Order) -> str:
 @case_permission(Compartment.TEAM, Action.VIEW)
 def order_detail(request: HttpRequest, case: Case, order_id: str) -> HttpResponse:
     order = selectors.order_get_for(user=request.user, case=case, order_id=order_id, request=request)
-    from masip.audit.models import AuditAction
-    from masip.audit.services import audit_record
-
     audit_record(
         action=AuditAction.VIEW,
         actor=request.user,
