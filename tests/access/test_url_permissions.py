@@ -184,6 +184,16 @@ class World:
         self.assessment = self._assessment()
         self._timeline()
         self._perpetrator_interventions()
+        # An order in force (team compartment) on the case.
+        from masip.interventions.models_legal import Order, OrderKind, OrderStatus
+
+        self.order = Order.unscoped.create(
+            case=self.case,
+            kind=OrderKind.SPO,
+            status=OrderStatus.IN_FORCE,
+            starts_on=timezone.localdate(),
+            until_further_order=True,
+        )
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
         self.import_job = ImportJob.unscoped.create(
@@ -331,6 +341,7 @@ class World:
             "programme_id": self.programme.pk,
             "session_id": self.programme_session.pk,
             "update_id": self.vcop_update.pk,
+            "order_id": self.order.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

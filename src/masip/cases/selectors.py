@@ -14,6 +14,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 
 from masip.access.lookup import NOT_FOUND_MESSAGE, get_visible_or_404
 from masip.access.managers import compartment_visibility
@@ -73,19 +74,27 @@ def case_list_audit(*, user: Any, cases: Iterable[Case], request: HttpRequest | 
     )
 
 
-def _with_red_flags(user: Any, cases: QuerySet[Case]) -> QuerySet[Case]:
-    """Each case with `open_red_flags` (how many open alerts the user may read) and
-    `latest_red_flag` (the newest one's title), so every page of a case can show them at a
-    glance without a query of its own."""
+def _counted(rows: QuerySet[Any]) -> Coalesce:
+    """How many `rows` there are (rows correlated to the outer case), as a subquery."""
+    return Coalesce(Subquery(rows.order_by().values("case").annotate(n=Count("pk")).values("n")), 0)
+
+
+def _at_a_glance(user: Any, cases: QuerySet[Case]) -> QuerySet[Case]:
+    """Each case with what every page of it shows at a glance, read with the case itself rather
+    than by queries of their own: `open_red_flags` (open alerts the user may read) and
+    `latest_red_flag` (the newest one's title); `vcop_open` and `vcop_overdue` (Victims' Code
+    updates still to give, and those past their day)."""
+    from masip.interventions.models_vcop import VcopUpdateDue, VcopUpdateStatus
     from masip.timeline.models import AlertStatus, RedFlagAlert
 
-    readable = RedFlagAlert.unscoped.filter(
-        compartment_visibility(user, "case", "compartment"), case=OuterRef("pk"), status=AlertStatus.OPEN
-    )
-    counted = readable.order_by().values("case").annotate(n=Count("pk")).values("n")
+    readable = compartment_visibility(user, "case", "compartment")
+    flags = RedFlagAlert.unscoped.filter(readable, case=OuterRef("pk"), status=AlertStatus.OPEN)
+    updates = VcopUpdateDue.unscoped.filter(readable, case=OuterRef("pk"), status=VcopUpdateStatus.OPEN)
     return cases.annotate(
-        open_red_flags=Coalesce(Subquery(counted), 0),
-        latest_red_flag=Subquery(readable.order_by("-occurred_on", "-created_at").values("title")[:1]),
+        open_red_flags=_counted(flags),
+        latest_red_flag=Subquery(flags.order_by("-occurred_on", "-created_at").values("title")[:1]),
+        vcop_open=_counted(updates),
+        vcop_overdue=_counted(updates.filter(due_on__lt=timezone.localdate())),
     )
 
 
@@ -95,7 +104,7 @@ def case_get_for(*, user: Any, case_id: Any, request: HttpRequest | None = None)
     A case of a unit where the user holds the break-glass capability, but outside their
     caseload, raises BreakGlassRequired instead, so the view can ask for a reason.
     """
-    visible = _with_red_flags(user, Case.objects.visible_to(user).select_related("unit", "lead_agency", "repeat_of"))
+    visible = _at_a_glance(user, Case.objects.visible_to(user).select_related("unit", "lead_agency", "repeat_of"))
     try:
         wanted: uuid.UUID | None = uuid.UUID(str(case_id))
     except ValueError:
@@ -221,6 +230,9 @@ def case_participants_for(*, user: Any, case: Case, request: HttpRequest | None 
     participants = CaseParticipant.objects.visible_to(user).filter(case=case).select_related("person")
     if not contact_visible:
         participants = participants.defer(*(f"person__{name}" for name in Person.CONTACT_FIELDS))
+    else:
+        # A victim's safe contact preferences go with their contact details (the case page's banner).
+        participants = participants.select_related("safe_contact")
     shown = list(participants.order_by("role", "person__family_name", "person__given_name"))
     if contact_visible:
         for participant in shown:

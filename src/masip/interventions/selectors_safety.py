@@ -44,12 +44,14 @@ def may(user: Any, case: Case, compartment: str, action: str = Action.VIEW) -> b
     return principal_for(user).may(case.unit_id, compartment, action)
 
 
-def _viewed(user: Any, participant: CaseParticipant, obj: Any, fields: list[str], request: HttpRequest | None) -> None:
+def _viewed(
+    user: Any, participant: CaseParticipant, obj: Any, fields: list[str], request: HttpRequest | None, unit: Any = None
+) -> None:
     audit_record(
         action=AuditAction.VIEW,
         actor=user,
         request=request,
-        unit=participant.case.unit,
+        unit=unit or participant.case.unit,
         obj=obj,
         case_id=participant.case_id,
         person_id=participant.person_id,
@@ -123,12 +125,17 @@ class CaseSafetySection:
     contact_visible: bool
 
 
-def case_safety_section(*, user: Any, case: Case, request: HttpRequest | None = None) -> CaseSafetySection:
+def case_safety_section(
+    *, user: Any, case: Case, request: HttpRequest | None = None, participants: list[CaseParticipant] | None = None
+) -> CaseSafetySection:
     """For the case page, in one query: the current victims (name only, each linking to their
     safety page) with their safe contact preferences as `victim.prefs`, for the banner shown to
     those who may view victim contact details. For anyone else the preferences are not loaded.
     Each banner shown is an audited read."""
     contact_visible = may(user, case, Compartment.VICTIM_CONTACT)
+    if participants is not None:  # the case page's own read (cases.selectors.case_participants_for)
+        current = [p for p in participants if p.role == ParticipantRole.VICTIM and p.ended_at is None]
+        return _section(user, case, current, contact_visible, request)
     victims = (
         CaseParticipant.objects.visible_to(user)
         .filter(case=case, role=ParticipantRole.VICTIM, ended_at__isnull=True)
@@ -138,14 +145,19 @@ def case_safety_section(*, user: Any, case: Case, request: HttpRequest | None = 
     )
     if contact_visible:
         victims = victims.select_related("safe_contact")
-    shown = list(victims)
+    return _section(user, case, list(victims), contact_visible, request)
+
+
+def _section(
+    user: Any, case: Case, shown: list[CaseParticipant], contact_visible: bool, request: HttpRequest | None
+) -> CaseSafetySection:
     for victim in shown:
         prefs = getattr(victim, "safe_contact", None) if contact_visible else None
-        victim.prefs = prefs
+        victim.prefs = prefs  # type: ignore[attr-defined]
         if prefs is not None:
             fields = ["safe_channels", "safe_times", "no_voicemail"]
             fields += [name for name in SafeContactPreference.RESTRICTED_FIELDS if getattr(prefs, name)]
-            _viewed(user, victim, prefs, fields, request)
+            _viewed(user, victim, prefs, fields, request, unit=case.unit)
     return CaseSafetySection(victims=shown, contact_visible=contact_visible)
 
 

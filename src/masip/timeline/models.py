@@ -65,6 +65,10 @@ class TimelineEntry(CaseDataModel):
     order_breached = models.ForeignKey(
         "cases.ParallelProcess", on_delete=models.PROTECT, related_name="breaches", null=True, blank=True
     )
+    # A breach of an order of the case's orders register (interventions).
+    order = models.ForeignKey(
+        "interventions.Order", on_delete=models.PROTECT, related_name="breaches", null=True, blank=True
+    )
     source = models.CharField(max_length=8, choices=EntrySource.choices, default=EntrySource.FORM)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
 

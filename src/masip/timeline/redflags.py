@@ -167,9 +167,9 @@ def _load(case: Case, rules: Rules, today: date) -> Facts:
     for row in (
         TimelineEntry.unscoped.filter(case_id=case.pk)
         .order_by("occurred_on", "occurred_at", "created_at")
-        .values_list("id", "occurred_on", "occurred_until", "incidents", "compartment", "order_breached_id")
+        .values_list("id", "occurred_on", "occurred_until", "incidents", "compartment", "order_breached_id", "order_id")
     ):
-        pk, day, until, incidents, compartment, order_id = row
+        pk, day, until, incidents, compartment, process_id, order_id = row
         codes = frozenset(codes_by_entry.get(pk, ()))
         entries.append(
             Entry(
@@ -180,7 +180,7 @@ def _load(case: Case, rules: Rules, today: date) -> Facts:
                 compartment,
                 codes,
                 max((proximity.get(c, 0) for c in codes), default=0),
-                order_id,
+                order_id or process_id,
             )
         )
     orders: dict[Any, str] = {}
@@ -188,6 +188,10 @@ def _load(case: Case, rules: Rules, today: date) -> Facts:
         for process in ParallelProcess.unscoped.filter(case_id=case.pk):
             name = process.get_kind_display()
             orders[process.pk] = f"{name} ({process.summary}), from {day_text(process.started_on)}"
+        # The orders register (interventions): an entry's `order` names the order it breached.
+        register: Any = TimelineEntry.order.field.related_model
+        for order in register.unscoped.filter(case_id=case.pk):
+            orders[order.pk] = f"{order.get_kind_display()}, from {day_text(order.starts_on)}"
     participants = [
         Participant(pk, role, timezone.localdate(created), person_id, frozenset(flags or ()))
         for pk, role, created, person_id, flags in CaseParticipant.unscoped.filter(

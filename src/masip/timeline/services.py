@@ -320,9 +320,11 @@ def timeline_entry_create(
     compartment: str,
     draft: EntryDraft,
     source: str = EntrySource.FORM,
+    order: Any = None,
     request: HttpRequest | None = None,
 ) -> TimelineEntry:
-    """Add one entry to `case`'s timeline in `compartment`.
+    """Add one entry to `case`'s timeline in `compartment` (`order`: the case's order it
+    records a breach of, which the caller has checked).
 
     Guarantees: the actor's roles allow `create` in that compartment (else PermissionDenied);
     the draft meets every rule of EntryRules (else ValidationError by field); the entry, its
@@ -333,6 +335,7 @@ def timeline_entry_create(
     checked = EntryRules(case=case, actor=actor).check(draft)
     with transaction.atomic():
         entry = _new_entry(case=case, actor=actor, compartment=chosen, checked=checked, source=source)
+        entry.order = order
         _store([entry], [checked])
         audit_record(
             action=AuditAction.CREATE,
@@ -341,7 +344,7 @@ def timeline_entry_create(
             unit=case.unit,
             obj=entry,
             case_id=case.pk,
-            fields=_audit_fields(checked),
+            fields=sorted([*_audit_fields(checked), *(["order"] if order is not None else [])]),
         )
         redflags_evaluate_case(case=case, actor=actor, request=request)
     return entry

@@ -6,9 +6,11 @@ Someone reading a case through break-glass may see its tasks but not change them
 
 from __future__ import annotations
 
+import base64
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -284,6 +286,7 @@ def task_cancel(*, actor: Any, task: Task, expected_version: int, request: HttpR
 _REVIEW_OWNERS = (CaseRole.LEAD_INVESTIGATOR, CaseRole.LEAD_CLINICIAN, CaseRole.UNIT_MANAGER)
 _FIRST_CONTACT_OWNERS = (CaseRole.ADVOCATE, CaseRole.OUTREACH_WORKER)
 _REASSESSMENT_OWNERS = (CaseRole.LEAD_CLINICIAN, CaseRole.LEAD_INVESTIGATOR, CaseRole.UNIT_MANAGER)
+_ORDER_OWNERS = (CaseRole.LEAD_INVESTIGATOR, CaseRole.ADVOCATE, CaseRole.UNIT_MANAGER)
 
 
 def _owner_for(team: list[CaseTeamMember], preferred: tuple[CaseRole, ...]) -> int | None:
@@ -325,7 +328,8 @@ def work_rules_apply(*, case: Case, reason: str, actor: Any = None, request: Htt
     acceptance; once the case's risk has been assessed, exactly one open re-assessment task,
     due the set number of days (by level) after the later of the last assessment and the last
     re-assessment task closed, unless a risk event has brought it sooner (see
-    `work_reassessment_for_event`). Every task made or moved is audited with the rule and the
+    `work_reassessment_for_event`); reminders of the orders ending (see
+    `work_rules_order_expiry_reminders`). Every task made or moved is audited with the rule and the
     reason, in the caller's transaction. Runs without a person (`actor=None`) for the daily run.
     """
     outcome = RulesOutcome()
@@ -342,7 +346,7 @@ def work_rules_apply(*, case: Case, reason: str, actor: Any = None, request: Htt
             _apply_first_contact(case, rules, team, reason, actor, request, outcome)
         _apply_reassessment(case, rules, team, reason, actor, request, outcome)
         outcome.created.extend(
-            work_rules_order_expiry_reminders(case=case, actor=actor, reason=reason, request=request)
+            work_rules_order_expiry_reminders(case=case, actor=actor, reason=reason, request=request, today=today)
         )
     return outcome
 
@@ -602,16 +606,65 @@ def _apply_first_contact(
     outcome.created.append(task)
 
 
-def work_rules_order_expiry_reminders(
-    *, case: Case, actor: Any, reason: str, request: HttpRequest | None = None
-) -> list[Task]:
-    """HOOK for order-expiry reminders (TaskKind.ORDER_EXPIRY, rule `order_expiry:<order id>`).
+ORDER_EXPIRY_THRESHOLDS = (90, 30, 7)  # days before an order ends
 
-    masip has no orders model yet (legal actions and orders belong to `interventions`). When it
-    arrives, this makes one open reminder per active order a set number of working days before
-    its expiry, idempotently, like the review rule. Until then it makes nothing.
+
+def _order_expiry_rule(order_id: uuid.UUID, days: int) -> str:
+    # Task.rule holds 40 characters: the order's id is written in 22 (URL-safe base64).
+    return f"order_expiry:{days}:{base64.urlsafe_b64encode(order_id.bytes).decode().rstrip('=')}"
+
+
+def work_rules_order_expiry_reminders(
+    *, case: Case, actor: Any, reason: str, request: HttpRequest | None = None, today: date | None = None
+) -> list[Task]:
+    """Reminders that an order of the case's register (interventions) is ending: one task per
+    order and threshold (90, 30 and 7 days before its end, rule `order_expiry:<days>:<order>`),
+    made once the threshold day is reached while the order is granted or in force and not yet
+    ended. Idempotent: a reminder made once (open, done or cancelled) is never made again; when
+    several thresholds have passed unseen (an order recorded late), only the nearest is made.
     """
-    return []
+    from masip.interventions.models_legal import ACTIVE_ORDER_STATUSES, Order
+
+    today = today or timezone.localdate()
+    orders = list(
+        Order.unscoped.filter(
+            case_id=case.pk, status__in=ACTIVE_ORDER_STATUSES, ends_on__isnull=False, ends_on__gte=today
+        ).order_by("ends_on", "pk")
+    )
+    if not orders:
+        return []
+    made = set(Task.unscoped.filter(case_id=case.pk, kind=TaskKind.ORDER_EXPIRY).values_list("rule", flat=True))
+    team: list[CaseTeamMember] | None = None
+    created: list[Task] = []
+    for order in orders:
+        ends_on: date = order.ends_on  # type: ignore[assignment]  # the query keeps only orders with an end
+        reached = [days for days in ORDER_EXPIRY_THRESHOLDS if today >= ends_on - timedelta(days=days)]
+        if not reached:
+            continue
+        days = min(reached)
+        rule = _order_expiry_rule(order.pk, days)
+        if rule in made:
+            continue
+        if team is None:
+            team = list(CaseTeamMember.objects.active().filter(case_id=case.pk).order_by("since", "pk"))
+        ends = f"{ends_on.day} {ends_on:%B %Y}"
+        task = Task.unscoped.create(
+            case=case,
+            title=f"{order.get_kind_display()} ends on {ends}"[:TITLE_MAX_LENGTH],
+            description=(
+                f"Made by the order-expiry rule, {days} days before the order ends. Check with the victim "
+                "whether it should be renewed or replaced, and plan their safety for after it ends."
+            ),
+            owner_id=_owner_for(team, _ORDER_OWNERS),
+            due_date=max(ends_on - timedelta(days=days), today),
+            kind=TaskKind.ORDER_EXPIRY,
+            rule=rule,
+            created_by=actor,
+            updated_by=actor,
+        )
+        _audit_rule(task, case, created=True, reason=reason, actor=actor, request=request)
+        created.append(task)
+    return created
 
 
 def work_rules_apply_all(*, reason: str = RuleReason.DAILY) -> tuple[int, int, int]:

@@ -16,5 +16,7 @@ register = template.Library()
 def case_safety(context: dict[str, Any], case: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    section = case_safety_section(user=user, case=case, request=request)
+    # The case page has read its participants (with victims' preferences when the viewer may see
+    # them); other pages let the section read its own.
+    section = case_safety_section(user=user, case=case, request=request, participants=context.get("participants"))
     return {"case": case, "victims": section.victims, "contact_visible": section.contact_visible}

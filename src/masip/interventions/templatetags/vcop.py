@@ -15,4 +15,6 @@ register = template.Library()
 def vcop_case_updates(context: dict[str, Any], case: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
+    if hasattr(case, "vcop_open"):  # read with the case itself (cases.selectors.case_get_for)
+        return {"case": case, "open": case.vcop_open, "overdue": case.vcop_overdue}
     return {"case": case, **case_update_counts(user=user, case=case)}
