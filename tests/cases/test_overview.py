@@ -80,7 +80,8 @@ def test_the_overview_says_what_is_known_and_what_is_not_recorded():
     assert "High" in html
     assert "No risk assessment or formulation has been completed on this case yet." in html
     assert "None open that you can see." in html  # red flags: an honest empty state
-    assert "Stalking Protection Order: Interim order granted" in html
+    assert "Stalking Protection Order in progress: Interim order granted" in html
+    assert "None in force that you can see." in html  # nothing in the orders register yet
     assert "Review the case (high risk)" in html
     for heading in ("Case team", "People", "Tasks", "Parallel processes", "Evidence", "Notes and contacts"):
         assert f">{heading}</h2>" in html
@@ -114,3 +115,29 @@ def test_the_clinician_reads_no_contact_details_so_none_is_audited():
     _, html, _ = _page(busy, "clinician")
     assert "07700 900123" not in html
     assert not AuditEvent.objects.filter(actor=busy.clinician, object_type="people.person").exists()
+
+
+def test_the_overview_counts_the_orders_in_force_with_the_soonest_end():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from masip.interventions.models_legal import Order, OrderKind, OrderStatus
+
+    busy = busy_case(entries=5, documents=1)
+    today = timezone.localdate()
+    Order.unscoped.create(
+        case=busy.case, kind=OrderKind.SPO, status=OrderStatus.IN_FORCE, starts_on=today, ends_on=today + timedelta(730)
+    )
+    Order.unscoped.create(
+        case=busy.case,
+        kind=OrderKind.RESTRAINING_CONVICTION,
+        status=OrderStatus.IN_FORCE,
+        starts_on=today,
+        ends_on=today + timedelta(100),
+    )
+    Order.unscoped.create(case=busy.case, kind=OrderKind.SPO, status=OrderStatus.REFUSED, starts_on=today)
+    queries, html, _ = _page(busy, "investigator")
+    soonest = today + timedelta(100)
+    assert f'<strong>2 in force</strong>; the soonest ends <time datetime="{soonest.isoformat()}">' in html
+    assert queries <= MAX_QUERIES

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest
 from django.utils import timezone
@@ -83,18 +83,26 @@ def _at_a_glance(user: Any, cases: QuerySet[Case]) -> QuerySet[Case]:
     """Each case with what every page of it shows at a glance, read with the case itself rather
     than by queries of their own: `open_red_flags` (open alerts the user may read) and
     `latest_red_flag` (the newest one's title); `vcop_open` and `vcop_overdue` (Victims' Code
-    updates still to give, and those past their day)."""
+    updates still to give, and those past their day); `orders_in_force` and `next_order_ends`
+    (the orders the user may read that are granted or in force, and the soonest end)."""
+    from masip.interventions.models_legal import ACTIVE_ORDER_STATUSES, Order
     from masip.interventions.models_vcop import VcopUpdateDue, VcopUpdateStatus
     from masip.timeline.models import AlertStatus, RedFlagAlert
 
+    today = timezone.localdate()
     readable = compartment_visibility(user, "case", "compartment")
+    orders = Order.unscoped.filter(readable, case=OuterRef("pk"), status__in=ACTIVE_ORDER_STATUSES).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=today)
+    )
     flags = RedFlagAlert.unscoped.filter(readable, case=OuterRef("pk"), status=AlertStatus.OPEN)
     updates = VcopUpdateDue.unscoped.filter(readable, case=OuterRef("pk"), status=VcopUpdateStatus.OPEN)
     return cases.annotate(
         open_red_flags=_counted(flags),
         latest_red_flag=Subquery(flags.order_by("-occurred_on", "-created_at").values("title")[:1]),
         vcop_open=_counted(updates),
-        vcop_overdue=_counted(updates.filter(due_on__lt=timezone.localdate())),
+        vcop_overdue=_counted(updates.filter(due_on__lt=today)),
+        orders_in_force=_counted(orders),
+        next_order_ends=Subquery(orders.exclude(ends_on=None).order_by("ends_on").values("ends_on")[:1]),
     )
 
 
