@@ -80,6 +80,18 @@ NAVIGATION: tuple[NavEntry, ...] = (
         (Capability.MANAGE_MEMBERS,),
     ),
     NavEntry(
+        "Red flags",
+        "alerts:index",
+        "The open red flags on the unit's cases, each with why it was raised.",
+        (Capability.OVERSEE_UNIT_CASELOAD,),
+    ),
+    NavEntry(
+        "Victims' Code updates",
+        "interventions_unit:vcop_overdue",
+        "Updates owed to victims that are past their Victims' Code deadline.",
+        (Capability.OVERSEE_UNIT_CASELOAD,),
+    ),
+    NavEntry(
         "Triage deadlines",
         "referrals:deadlines",
         "Set how many working days the unit allows for a triage decision.",
