@@ -12,7 +12,8 @@ from masip.access.policy import Compartment
 from masip.accounts.models import Role
 from masip.audit.models import AuditAction, AuditEvent
 from masip.cases.models import CaseNote, CaseNoteRevision
-from masip.cases.services import NoteEditConflict, case_note_edit
+from masip.cases.services import case_note_edit
+from masip.core.models import StaleEditError
 from tests.factories import CaseFactory, CaseNoteFactory, TeamMemberFactory, member
 
 
@@ -34,7 +35,7 @@ def test_only_one_of_two_simultaneous_edits_lands_and_the_other_sees_it(transact
         try:
             case_note_edit(actor=editor, note=seen, expected_version=seen.version, body=body)
             outcomes[body] = "saved"
-        except NoteEditConflict as stale:
+        except StaleEditError as stale:
             outcomes[body] = f"stale, current: {stale.current.body}"
         finally:
             connections.close_all()

@@ -15,6 +15,7 @@ from masip.access.policy import Compartment
 from masip.accounts.models import Role
 from masip.audit.models import AuditAction, AuditEvent
 from masip.cases.models import Case, CaseStatus, RiskLevel
+from masip.core.models import StaleEditError
 from masip.referrals.services import triage_decide
 from masip.risk import services
 from masip.risk.instrument_selectors import instruments_offered
@@ -216,7 +217,7 @@ def test_an_answer_to_an_unknown_item_is_refused_and_nothing_stored(team: Team):
 def test_a_stale_draft_edit_is_refused_and_the_first_kept(team: Team):
     assessment = _draft(team)
     services.assessment_save_draft(actor=team.police, assessment=assessment, expected_version=1, answers={"q1": "yes"})
-    with pytest.raises(services.AssessmentEditConflict) as stale:
+    with pytest.raises(StaleEditError) as stale:
         services.assessment_save_draft(
             actor=team.police, assessment=assessment, expected_version=1, answers={"q1": "no"}
         )

@@ -15,9 +15,9 @@ from masip.access.policy import Compartment
 from masip.accounts.models import Role
 from masip.audit.models import AuditAction, AuditEvent
 from masip.cases.models import ParallelProcess, ProcessKind
+from masip.core.models import StaleEditError
 from masip.timeline.models import EntrySource, TimelineEntry
 from masip.timeline.services import (
-    EntryEditConflict,
     timeline_entries_create,
     timeline_entry_create,
     timeline_entry_update,
@@ -148,7 +148,7 @@ def test_a_stale_edit_is_refused_and_shows_what_changed(team_case):
     case, user = team_case
     entry = timeline_entry_create(actor=user, case=case, compartment=Compartment.TEAM, draft=draft(incidents=3))
     timeline_entry_update(actor=user, entry=entry, expected_version=1, draft=draft(incidents=5))
-    with pytest.raises(EntryEditConflict):
+    with pytest.raises(StaleEditError):
         timeline_entry_update(actor=user, entry=entry, expected_version=1, draft=draft(incidents=7))
     assert TimelineEntry.unscoped.get(pk=entry.pk).incidents == 5
     client = verified_client(user)

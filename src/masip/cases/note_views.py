@@ -18,6 +18,7 @@ from masip.access.policy import Action, Compartment
 from masip.cases import selectors, services
 from masip.cases.models import Case, CaseNote
 from masip.cases.note_forms import ContactEditForm, ContactForm, NoteEditForm, ReleaseSummaryForm
+from masip.core.models import StaleEditError
 
 
 def _timeline(case: Case) -> str:
@@ -82,7 +83,7 @@ def note_edit(request: HttpRequest, case: Case, note_id: str) -> HttpResponse:
                     details=form.details() if isinstance(form, ContactForm) else None,
                     request=request,
                 )
-            except services.NoteEditConflict as stale:
+            except StaleEditError as stale:
                 conflict = stale.current
                 # The editor's text stays in the form; sending it again now replaces the version
                 # they have just been shown, knowingly (and that version is kept in the history).

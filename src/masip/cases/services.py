@@ -41,7 +41,7 @@ from masip.cases.models import (
     case_reference,
 )
 from masip.core.mail import email_after_commit
-from masip.core.models import StaleEditError, save_versioned
+from masip.core.models import StaleEditError, locked_at_version, save_versioned
 from masip.core.references import last_number
 
 BREAK_GLASS_REASON_MIN_LENGTH = 20
@@ -908,15 +908,6 @@ def case_participant_add_new_person(
 # Contact records, edits with revisions, and clinical summaries released to the team -------
 
 
-class NoteEditConflict(StaleEditError):
-    """Someone saved the note after the editor opened it. Nothing of the editor's was written;
-    `current` is the note as it now stands, for the page to show beside the editor's text."""
-
-    def __init__(self, current: CaseNote) -> None:
-        super().__init__("note")
-        self.current = current
-
-
 def _note_text(body: str, *, what: str = "note") -> str:
     text = body.strip()
     if not text:
@@ -1051,7 +1042,7 @@ def case_note_edit(
     compartment and kind never change here (moving clinical text out of `health` is a release);
     the version as it stood is kept as a CaseNoteRevision (encrypted) and the change audited as
     `change`, all in one transaction. When the stored version is no longer `expected_version`
-    it raises NoteEditConflict carrying the current note, and writes nothing. Saving the same
+    it raises StaleEditError carrying the current note, and writes nothing. Saving the same
     text again changes nothing and writes nothing.
     """
     if not case_note_may_edit(actor=actor, note=note):
@@ -1073,9 +1064,7 @@ def case_note_edit(
         }
     with transaction.atomic():
         # The row lock makes two editors of one note queue here; the second sees the first's version.
-        current = CaseNote.unscoped.select_for_update().get(pk=note.pk)
-        if current.version != expected_version:
-            raise NoteEditConflict(current)
+        current = locked_at_version(CaseNote.unscoped, note.pk, expected_version=expected_version, label="note")
         changed = sorted(name for name, value in changes.items() if getattr(current, name) != value)
         if not changed:
             return current
@@ -1090,10 +1079,7 @@ def case_note_edit(
         for name, value in changes.items():
             setattr(current, name, value)
         current.updated_by = actor
-        try:
-            save_versioned(current, expected_version=expected_version, fields=[*changes, "updated_by"])
-        except StaleEditError:  # only reachable if a writer bypassed the row lock
-            raise NoteEditConflict(CaseNote.unscoped.get(pk=note.pk)) from None
+        save_versioned(current, expected_version=expected_version, fields=[*changes, "updated_by"])
         audit_record(
             action=AuditAction.CHANGE,
             actor=actor,

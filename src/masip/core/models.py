@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -12,13 +12,15 @@ from django.utils import timezone
 
 
 class StaleEditError(Exception):
-    """Someone else saved this record after it was loaded; nothing was written."""
+    """Someone else saved this record after it was loaded; nothing was written. `current` is the
+    record as it now stands (when known), for the page to show beside the editor's entries."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: str, current: Any = None) -> None:
         super().__init__(
             f"This {label} was changed by someone else after you opened it. "
             "Nothing you entered was saved: reload the page to see their change, then make yours again."
         )
+        self.current = current
 
 
 class TimeStampedModel(models.Model):
@@ -43,6 +45,21 @@ class CaseDataModel(TimeStampedModel):
         abstract = True
 
 
+M = TypeVar("M", bound="CaseDataModel")
+
+
+def locked_at_version(
+    queryset: models.QuerySet[M, Any] | models.Manager[M], pk: Any, *, expected_version: int, label: str
+) -> M:
+    """The row `pk`, locked until the transaction ends, if it is still at `expected_version`;
+    otherwise StaleEditError carrying it as it now stands. Two editors of one record queue on
+    the lock, so the second always sees the first's version."""
+    current = queryset.select_for_update().get(pk=pk)
+    if current.version != expected_version:
+        raise StaleEditError(label, current=current)
+    return current
+
+
 def save_versioned(instance: CaseDataModel, *, expected_version: int, fields: list[str]) -> None:
     """Write `fields` only if the stored version is still `expected_version`, then bump it.
 
@@ -55,5 +72,6 @@ def save_versioned(instance: CaseDataModel, *, expected_version: int, fields: li
         version=F("version") + 1, **values
     )
     if updated != 1:
-        raise StaleEditError(str(model._meta.verbose_name or model.__name__))
+        label = str(model._meta.verbose_name or model.__name__)
+        raise StaleEditError(label, current=model._default_manager.filter(pk=instance.pk).first())
     instance.version = expected_version + 1

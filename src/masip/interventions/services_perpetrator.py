@@ -19,7 +19,7 @@ from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case, CaseParticipant, ParticipantRole
-from masip.core.models import StaleEditError, save_versioned
+from masip.core.models import locked_at_version, save_versioned
 from masip.interventions.models_perpetrator import (
     KIND_COMPARTMENTS,
     Attendance,
@@ -178,15 +178,6 @@ def perpetrator_intervention_create(
     return intervention
 
 
-class InterventionEditConflict(StaleEditError):
-    """Someone saved the intervention after the editor opened it; nothing was written.
-    `current` is the intervention as it stands, `changed` the fields they changed."""
-
-    def __init__(self, current: PerpetratorIntervention) -> None:
-        super().__init__("intervention")
-        self.current = current
-
-
 def perpetrator_intervention_may_edit(*, actor: Any, intervention: PerpetratorIntervention) -> bool:
     """Its author while they may still write in its compartment, or a role the policy lets change it."""
     principal = principal_for(actor)
@@ -223,7 +214,7 @@ def perpetrator_intervention_update(
 
     Guarantees: the actor may edit it (else PermissionDenied); its kind may change only within
     its compartment's kinds and its compartment only to one the actor may write to; when the
-    stored version is not `expected_version`, InterventionEditConflict carries the current row
+    stored version is not `expected_version`, StaleEditError carries the current row
     and nothing is written; otherwise the change (versioned) and its audit (`change`, the names
     of the fields that changed) commit together. Saving the same values again writes nothing.
     """
@@ -243,9 +234,9 @@ def perpetrator_intervention_update(
     if intervention.sessions.exists() and values["kind"] != InterventionKind.TREATMENT_PROGRAMME:
         raise ValidationError({"kind": "This programme has sessions planned: it stays a treatment programme."})
     with transaction.atomic():
-        current = PerpetratorIntervention.unscoped.select_for_update().get(pk=intervention.pk)
-        if current.version != expected_version:
-            raise InterventionEditConflict(current)
+        current = locked_at_version(
+            PerpetratorIntervention.unscoped, intervention.pk, expected_version=expected_version, label="intervention"
+        )
         before = intervention_snapshot(current)
         for name, value in values.items():
             setattr(current, name, value)
@@ -253,10 +244,7 @@ def perpetrator_intervention_update(
         if not changed:
             return current
         current.updated_by = actor
-        try:
-            save_versioned(current, expected_version=expected_version, fields=[*values, "updated_by"])
-        except StaleEditError:  # only reachable if a writer bypassed the row lock
-            raise InterventionEditConflict(PerpetratorIntervention.unscoped.get(pk=intervention.pk)) from None
+        save_versioned(current, expected_version=expected_version, fields=[*values, "updated_by"])
         if "compartment" in changed:
             ProgrammeSession.unscoped.filter(programme=current).update(compartment=current.compartment)
         audit_record(

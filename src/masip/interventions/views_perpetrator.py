@@ -133,7 +133,7 @@ def intervention_edit(request: HttpRequest, case: Case, intervention_id: str) ->
                     draft=form.draft(),
                     request=request,
                 )
-            except services.InterventionEditConflict as stale:
+            except StaleEditError as stale:
                 conflict = stale.current
                 changed = _differences(form, conflict)
                 # The editor's values stay in the form; sending them again replaces the version

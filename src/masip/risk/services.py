@@ -21,7 +21,7 @@ from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case, CaseStatus
-from masip.core.models import StaleEditError, save_versioned
+from masip.core.models import locked_at_version, save_versioned
 from masip.risk.definition import (
     LEVELS,
     AnswerError,
@@ -36,15 +36,6 @@ from masip.risk.models import Assessment, AssessmentStatus, InstrumentVersion
 
 REASON_MAX_LENGTH = 10_000
 LEVEL_LABELS = {"low": "Low", "moderate": "Moderate", "high": "High"}
-
-
-class AssessmentEditConflict(StaleEditError):
-    """Someone saved the assessment after the form was opened; nothing of this edit was written.
-    `current` is the assessment as it now stands."""
-
-    def __init__(self, current: Assessment) -> None:
-        super().__init__("assessment")
-        self.current = current
 
 
 def assessment_compartment(version: InstrumentVersion) -> Compartment:
@@ -207,10 +198,12 @@ def _cleaned(definition: Definition, answers: Mapping[str, Any]) -> dict[str, An
 
 
 def _locked_current(assessment: Assessment, expected_version: int) -> Assessment:
-    current = Assessment.unscoped.select_for_update().select_related("instrument_version").get(pk=assessment.pk)
-    if current.version != expected_version:
-        raise AssessmentEditConflict(current)
-    return current
+    return locked_at_version(
+        Assessment.unscoped.select_related("instrument_version"),
+        assessment.pk,
+        expected_version=expected_version,
+        label="assessment",
+    )
 
 
 def assessment_save_draft(
@@ -224,7 +217,7 @@ def assessment_save_draft(
     """Save the answers given so far. Guarantees: the assessment is a draft (a completed one is
     never changed) and the actor is its assessor (`assessment_may_edit`); every answer fits the
     instrument version (an unknown item or a wrong answer is refused by item, nothing stored);
-    nobody saved it since `expected_version` (else AssessmentEditConflict, nothing written).
+    nobody saved it since `expected_version` (else StaleEditError carrying it as it stands, nothing written).
     Audited as `change` naming only the answers field."""
     _require_editor(actor, assessment)
     _require_where(actor, assessment)

@@ -19,6 +19,7 @@ from masip.access.decorators import case_permission, requires_capability
 from masip.access.policy import Action, Capability, Compartment
 from masip.cases.models import Case, CaseStatus
 from masip.core.forms import add_service_errors
+from masip.core.models import StaleEditError
 from masip.referrals.selectors import referral_for_screening
 from masip.risk import selectors, services
 from masip.risk.definition import ScoringMethod, score
@@ -228,7 +229,7 @@ def _raise(request: HttpRequest, place: Place, assessment: Assessment) -> HttpRe
                 reason=form.cleaned_data["reason"],
                 request=request,
             )
-        except services.AssessmentEditConflict as stale:
+        except StaleEditError as stale:
             data = request.POST.copy()
             data["version"] = str(stale.current.version)
             return _detail(request, place, stale.current, _refilled(data, str(stale)), status=409)
@@ -305,7 +306,7 @@ def _edit(request: HttpRequest, place: Place, assessment: Assessment) -> HttpRes
                         answers=form.answers(),
                         request=request,
                     )
-            except services.AssessmentEditConflict as stale:
+            except StaleEditError as stale:
                 # The assessor's entries stay in the form; saving again now replaces what they
                 # have just been told about, knowingly.
                 conflict = stale.current

@@ -25,7 +25,7 @@ from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case, CaseParticipant, ParallelProcess, ParticipantRole
-from masip.core.models import StaleEditError, save_versioned
+from masip.core.models import locked_at_version, save_versioned
 from masip.evidence.models import EvidenceItem
 from masip.timeline.models import BehaviourType, EntrySource, ReportedBy, TimelineEntry
 from masip.timeline.redflags import redflags_evaluate_case
@@ -422,15 +422,6 @@ def timeline_entries_create(
 # Editing ---------------------------------------------------------------------------------------
 
 
-class EntryEditConflict(StaleEditError):
-    """Someone saved the entry after the editor opened it. Nothing of the editor's was written;
-    `current` is the entry as it now stands."""
-
-    def __init__(self, current: TimelineEntry) -> None:
-        super().__init__("timeline entry")
-        self.current = current
-
-
 def timeline_entry_may_edit(*, actor: Any, entry: TimelineEntry) -> bool:
     """Its author while they may still write in its compartment, or a role the policy lets change it."""
     principal = principal_for(actor)
@@ -469,7 +460,7 @@ def timeline_entry_update(
 
     Guarantees: the actor may edit it (timeline_entry_may_edit, else PermissionDenied); its
     compartment never changes here; the draft meets every rule (ValidationError by field).
-    When the stored version is no longer `expected_version`, EntryEditConflict carries the
+    When the stored version is no longer `expected_version`, StaleEditError carries the
     entry as it stands and nothing is written. Otherwise the change (versioned), its audit row
     (`change`, the names of the fields that changed) and the red-flag re-evaluation commit
     together. Saving the same values again writes nothing.
@@ -483,9 +474,9 @@ def timeline_entry_update(
     checked = EntryRules(case=case, actor=actor, keep_codes=current_codes).check(draft)
     with transaction.atomic():
         # The row lock makes two editors of one entry queue here; the second sees the first's version.
-        current = TimelineEntry.unscoped.select_for_update().get(pk=entry.pk)
-        if current.version != expected_version:
-            raise EntryEditConflict(current)
+        current = locked_at_version(
+            TimelineEntry.unscoped, entry.pk, expected_version=expected_version, label="timeline entry"
+        )
         before = entry_snapshot(current)
         after = {
             **{name: value for name, value in checked.values.items() if name != "order_breached"},
@@ -499,10 +490,7 @@ def timeline_entry_update(
         for name, value in checked.values.items():
             setattr(current, name, value)
         current.updated_by = actor
-        try:
-            save_versioned(current, expected_version=expected_version, fields=[*checked.values, "updated_by"])
-        except StaleEditError:  # only reachable if a writer bypassed the row lock
-            raise EntryEditConflict(TimelineEntry.unscoped.get(pk=entry.pk)) from None
+        save_versioned(current, expected_version=expected_version, fields=[*checked.values, "updated_by"])
         if "behaviours" in changed:
             current.behaviours.set(checked.behaviours)
         if "evidence" in changed:

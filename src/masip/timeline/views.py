@@ -22,6 +22,7 @@ from masip.access.policy import Action, Compartment
 from masip.cases.models import Case
 from masip.core.csvfile import FileRefused
 from masip.core.forms import add_service_errors
+from masip.core.models import StaleEditError
 from masip.core.uploads import FORM_OVERHEAD_BYTES, UploadLimit, declared_length, limit_uploads
 from masip.timeline import import_services, selectors, services
 from masip.timeline.forms import (
@@ -173,7 +174,7 @@ def entry_edit(request: HttpRequest, case: Case, entry_id: str) -> HttpResponse:
                     draft=form.draft(),
                     request=request,
                 )
-            except services.EntryEditConflict as stale:
+            except StaleEditError as stale:
                 conflict = stale.current
                 changed = _differences(form, conflict)
                 # The editor's values stay in the form; sending them again now replaces the
