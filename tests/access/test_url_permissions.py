@@ -194,6 +194,7 @@ class World:
             starts_on=timezone.localdate(),
             until_further_order=True,
         )
+        self._panel(role)
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
         self.import_job = ImportJob.unscoped.create(
@@ -205,6 +206,78 @@ class World:
             status=ImportStatus.CHECKED,
             content="reference,agency,received_date,consent_to_referral,victim_given_name,victim_family_name\n",
         )
+
+    def _panel(self, role: Role) -> None:
+        """A schedule and a meeting of the unit in progress and quorate, chaired by the user when
+        their role chairs panels (by a manager colleague otherwise), with the user attending when
+        their role attends panels; the case on its agenda with a team note, a decision and an
+        action owned by the colleague; the user's own request to bring the case; the minutes'
+        draft."""
+        from masip.accounts.models import Agency, AgencyKind
+        from masip.panel.models import (
+            AgendaItem,
+            AgendaRequest,
+            Attendance,
+            DecisionOption,
+            DiscussionNote,
+            ItemDecision,
+            Meeting,
+            MeetingMember,
+            MeetingStatus,
+            Minutes,
+            PanelAction,
+            PanelSchedule,
+        )
+
+        chair = self.user if has_capability(role, Capability.CHAIR_PANEL) else member(Role.UNIT_MANAGER, unit=self.unit)
+        now = timezone.now()
+        self.schedule = PanelSchedule.objects.create(
+            unit=self.unit, starts_on=timezone.localdate(), start_time="10:00", chair=chair
+        )
+        self.meeting = Meeting.objects.create(
+            unit=self.unit,
+            schedule=self.schedule,
+            starts_at=now - timedelta(minutes=30),
+            ends_at=now + timedelta(minutes=90),
+            chair=chair,
+            status=MeetingStatus.IN_PROGRESS,
+            opened_at=now - timedelta(minutes=30),
+        )
+        police = Agency.objects.create(name=f"Police of {self.unit.code}", kind=AgencyKind.POLICE)
+        probation = Agency.objects.create(name=f"Probation of {self.unit.code}", kind=AgencyKind.PROBATION)
+        for person, agency in ((chair, police), (self.colleague, probation)):
+            MeetingMember.objects.create(
+                meeting=self.meeting, user=person, name=person.full_name, agency=agency, attendance=Attendance.ATTENDED
+            )
+        if has_capability(role, Capability.ATTEND_PANEL) and chair != self.user:
+            MeetingMember.objects.create(
+                meeting=self.meeting,
+                user=self.user,
+                name=self.user.full_name,
+                agency=police,
+                attendance=Attendance.ATTENDED,
+            )
+        self.panel_item = AgendaItem.unscoped.create(meeting=self.meeting, case=self.case, position=1)
+        DiscussionNote.unscoped.create(item=self.panel_item, case=self.case, text="Escalating since the order.")
+        self.decision_option = DecisionOption.objects.create(unit=self.unit, key="civil_order", label="Civil order")
+        ItemDecision.unscoped.create(item=self.panel_item, case=self.case, option=self.decision_option)
+        action_task = Task.unscoped.create(
+            case=self.case, title="Apply for an SPO", owner=self.colleague, due_date=timezone.localdate()
+        )
+        self.panel_action = PanelAction.unscoped.create(
+            item=self.panel_item,
+            meeting=self.meeting,
+            case=self.case,
+            title="Apply for an SPO",
+            owner=self.colleague,
+            agency=police,
+            due_on=timezone.localdate(),
+            task=action_task,
+        )
+        self.agenda_request = AgendaRequest.unscoped.create(
+            unit=self.unit, case=self.case, reason="New threats at work", created_by=self.user
+        )
+        Minutes.objects.create(meeting=self.meeting)
 
     def _referrals(self, role: Role) -> None:
         """A received referral and a draft, made by the user when their role can refer (so the
@@ -342,6 +415,12 @@ class World:
             "session_id": self.programme_session.pk,
             "update_id": self.vcop_update.pk,
             "order_id": self.order.pk,
+            "meeting_id": self.meeting.pk,
+            "item_id": self.panel_item.pk,
+            "schedule_id": self.schedule.pk,
+            "request_id": self.agenda_request.pk,
+            "action_id": self.panel_action.pk,
+            "option_id": self.decision_option.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

@@ -56,6 +56,8 @@ class Capability(models.TextChoices):
     VIEW_AGGREGATES = "view_aggregates", "Read aggregate reports (no identities)"
     MANAGE_TRAINING = "manage_training", "Run the training package"
     MANAGE_INSTRUMENTS = "manage_instruments", "Load and withdraw the unit's risk instruments"
+    CHAIR_PANEL = "chair_panel", "Schedule and chair panel meetings, build agendas, approve and send minutes"
+    ATTEND_PANEL = "attend_panel", "Attend the panel meetings one is a member of and read their minutes"
 
 
 V, C, CH, E, D = Action.VIEW, Action.CREATE, Action.CHANGE, Action.EXPORT, Action.DISCLOSE
@@ -126,18 +128,39 @@ CAPABILITY_POLICY: Final[dict[Role, frozenset[Capability]]] = {
             Capability.VIEW_AGGREGATES,
             Capability.MANAGE_TRAINING,
             Capability.MANAGE_INSTRUMENTS,
+            Capability.CHAIR_PANEL,
+            Capability.ATTEND_PANEL,
         }
     ),
     Role.POLICE_INVESTIGATOR: frozenset(
-        {Capability.WORK_CASES, Capability.BREAK_GLASS, Capability.SUBMIT_REFERRALS, Capability.TRIAGE_REFERRALS}
+        {
+            Capability.WORK_CASES,
+            Capability.BREAK_GLASS,
+            Capability.SUBMIT_REFERRALS,
+            Capability.TRIAGE_REFERRALS,
+            Capability.ATTEND_PANEL,
+        }
     ),
     Role.CLINICIAN: frozenset(
-        {Capability.WORK_CASES, Capability.BREAK_GLASS, Capability.SUBMIT_REFERRALS, Capability.TRIAGE_REFERRALS}
+        {
+            Capability.WORK_CASES,
+            Capability.BREAK_GLASS,
+            Capability.SUBMIT_REFERRALS,
+            Capability.TRIAGE_REFERRALS,
+            Capability.ATTEND_PANEL,
+        }
     ),
-    Role.OUTREACH_WORKER: frozenset({Capability.WORK_CASES, Capability.BREAK_GLASS, Capability.SUBMIT_REFERRALS}),
-    Role.STALKING_ADVOCATE: frozenset({Capability.WORK_CASES, Capability.BREAK_GLASS, Capability.SUBMIT_REFERRALS}),
-    Role.SUPPORT_OFFICER: frozenset({Capability.WORK_CASES, Capability.SUBMIT_REFERRALS}),
-    Role.PARTNER_REFERRER: frozenset({Capability.SUBMIT_REFERRALS}),
+    Role.OUTREACH_WORKER: frozenset(
+        {Capability.WORK_CASES, Capability.BREAK_GLASS, Capability.SUBMIT_REFERRALS, Capability.ATTEND_PANEL}
+    ),
+    Role.STALKING_ADVOCATE: frozenset(
+        {Capability.WORK_CASES, Capability.BREAK_GLASS, Capability.SUBMIT_REFERRALS, Capability.ATTEND_PANEL}
+    ),
+    # The support officer often takes the panel's minutes.
+    Role.SUPPORT_OFFICER: frozenset({Capability.WORK_CASES, Capability.SUBMIT_REFERRALS, Capability.ATTEND_PANEL}),
+    # A partner agency's member of the panel (probation, housing) attends with this role; they see
+    # the items of cases they are not on as restricted.
+    Role.PARTNER_REFERRER: frozenset({Capability.SUBMIT_REFERRALS, Capability.ATTEND_PANEL}),
     Role.ANALYST: frozenset({Capability.VIEW_AGGREGATES}),
     Role.TRAINER: frozenset({Capability.MANAGE_TRAINING}),
     Role.SYSTEM_ADMINISTRATOR: frozenset(

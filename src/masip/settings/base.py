@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "masip.risk",
     "masip.timeline",
     "masip.interventions",
+    "masip.panel",
     "masip.api",
 ]
 
