@@ -68,6 +68,12 @@ NAVIGATION: tuple[NavEntry, ...] = (
         (Capability.WORK_CASES, Capability.OVERSEE_UNIT_CASELOAD),
     ),
     NavEntry(
+        "Panel meetings",
+        "panel:meetings",
+        "The multi-agency panel meetings you are a member of or chair, and your calendar of them.",
+        (Capability.ATTEND_PANEL, Capability.CHAIR_PANEL),
+    ),
+    NavEntry(
         "Break-glass reviews",
         "cases:break_glass_reviews",
         "Review each opening of a case by someone outside its case team.",
