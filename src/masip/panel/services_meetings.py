@@ -287,11 +287,12 @@ def schedule_dates(schedule: PanelSchedule, *, start: date, end: date) -> list[d
             byweekday=weekday(schedule.week_of_month or 1),
         )
     else:
+        # The series' first meeting day anchors the fortnights, so every run picks the same weeks.
+        first_day = schedule.starts_on + timedelta(days=(schedule.weekday - schedule.starts_on.weekday()) % 7)
         rule = rrule.rrule(
             rrule.WEEKLY,
             interval=2 if schedule.frequency == Frequency.FORTNIGHTLY else 1,
-            # The series' own first day anchors the fortnights, so every run picks the same weeks.
-            dtstart=datetime.combine(schedule.starts_on, time()),
+            dtstart=datetime.combine(first_day, time()),
             byweekday=weekday,
         )
     last = min(end, schedule.ends_on) if schedule.ends_on else end
