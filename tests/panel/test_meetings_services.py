@@ -113,7 +113,8 @@ def test_schedule_create_is_audited_and_refuses_a_chair_who_may_not_chair():
     assert set(schedule.members.all()) == {panel.officer, panel.clinician, panel.partner}
     (event,) = _events(action=AuditAction.CREATE, object_type="panel.panelschedule")
     assert event.actor == panel.chair
-    assert "call_details" in event.fields and "members" in event.fields
+    assert "call_details" in event.fields
+    assert "members" in event.fields
     assert "9911" not in str(event.detail)
 
     with pytest.raises(ValidationError) as refused:
@@ -337,7 +338,8 @@ def test_a_member_without_an_account_needs_a_name_and_an_agency():
             name="Hal Housing", agency=panel.probation, email="hal@example.org", role_at_panel="Housing lead"
         ),
     )
-    assert added.user is None and added.agency == panel.probation
+    assert added.user is None
+    assert added.agency == panel.probation
     with pytest.raises(ValidationError, match="already a member"):
         services.meeting_add_external(
             actor=panel.chair,
@@ -390,7 +392,8 @@ def test_attendance_open_and_close_with_the_quorum_and_the_minutes():
     assert panel.member_of(panel.officer).attendance == Attendance.APOLOGIES
     # Not quorate (no police attending), and it may still be opened.
     meeting = services.meeting_open(actor=panel.chair, meeting=meeting, expected_version=meeting.version)
-    assert meeting.status == MeetingStatus.IN_PROGRESS and meeting.opened_at is not None
+    assert meeting.status == MeetingStatus.IN_PROGRESS
+    assert meeting.opened_at is not None
     # Corrected while in progress.
     attendance[panel.member_of(panel.officer).pk] = Attendance.ATTENDED
     meeting = services.meeting_record_attendance(
@@ -398,7 +401,8 @@ def test_attendance_open_and_close_with_the_quorum_and_the_minutes():
     )
     assert panel.member_of(panel.officer).attendance == Attendance.ATTENDED
     closed = services.meeting_close(actor=panel.chair, meeting=meeting, expected_version=meeting.version)
-    assert closed.status == MeetingStatus.CLOSED and closed.closed_at is not None
+    assert closed.status == MeetingStatus.CLOSED
+    assert closed.closed_at is not None
     assert Minutes.objects.get(meeting=closed).status == MinutesStatus.DRAFT
     assert [(e.action, e.detail["event"]) for e in _events(unit=panel.unit)] == [
         (AuditAction.CHANGE, "panel_attendance_recorded"),
@@ -444,7 +448,8 @@ def test_an_attending_member_declares_their_own_and_the_chair_anyones():
         item_id=item.pk,
         withdrew=True,
     )
-    assert declaration.item == item and declaration.withdrew
+    assert declaration.item == item
+    assert declaration.withdrew
     with pytest.raises(PermissionDenied):
         services.declaration_record(
             actor=panel.advocate, meeting=panel.meeting, member_id=panel.member_of(panel.officer).pk, statement="x"
@@ -481,7 +486,8 @@ def test_an_attending_member_declares_their_own_and_the_chair_anyones():
     assert events[0].case_id == panel.case.pk
     assert events[0].detail == {"event": "panel_interest_declared", "for_item": True, "withdrew": True}
     for event in events:
-        assert "sister" not in str(event.detail) and "family" not in str(event.detail)
+        assert "sister" not in str(event.detail)
+        assert "family" not in str(event.detail)
 
 
 # Quorum --------------------------------------------------------------------------------------
