@@ -73,7 +73,13 @@ def test_each_reason_is_found_with_the_dates_around_the_previous_meeting():
         (panel.other_case, [ItemReason.MEMBER_REQUEST], ItemStatus.PENDING),
         (new_referral, [ItemReason.NEW_REFERRAL], ItemStatus.PENDING),
     ]
-    assert [i.position for i in AgendaItem.unscoped.filter(meeting=panel.meeting).order_by("position")] == [1, 2, 3, 4, 5]
+    assert [i.position for i in AgendaItem.unscoped.filter(meeting=panel.meeting).order_by("position")] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
     asked.refresh_from_db()
     assert asked.status == RequestStatus.ADDED
     assert asked.item == AgendaItem.unscoped.get(meeting=panel.meeting, case=panel.other_case)

@@ -113,7 +113,8 @@ def test_the_agenda_of_a_cancelled_or_locked_meeting_cannot_change(state):
 
     page = client.get(reverse("panel:agenda", kwargs={"meeting_id": panel.meeting.pk}))
     assert expected in page.text
-    assert "Add to the agenda" not in page.text and "Take off" not in page.text
+    assert "Add to the agenda" not in page.text
+    assert "Take off" not in page.text
 
     added = _add(client, panel.meeting, CaseFactory(unit=panel.unit).reference)
     assert expected in added.text
@@ -178,7 +179,7 @@ def test_withdrawing_keeps_the_item_listed_struck_through():
 
     item.refresh_from_db()
     assert item.status == ItemStatus.WITHDRAWN
-    assert f"<s>Item 1</s>" in response.text
+    assert "<s>Item 1</s>" in response.text
     assert "Taken off the agenda" in response.text
     (event,) = _writes_since(before)
     assert (event.action, event.case_id, event.fields) == (AuditAction.CHANGE, panel.case.pk, ["status"])
@@ -202,7 +203,8 @@ def test_a_team_member_asks_to_bring_a_case_and_the_chair_declines_it():
     client = verified_client(panel.advocate)
     url = reverse("panel_case:request", kwargs={"case_id": panel.case.pk})
     case_page = client.get(reverse("cases:detail", kwargs={"case_id": panel.case.pk}))
-    assert url in case_page.text and "Ask to bring this case to the panel" in case_page.text
+    assert url in case_page.text
+    assert "Ask to bring this case to the panel" in case_page.text
 
     empty = client.post(url, {"reason": "  "})
     assert "Say why the panel should discuss this case." in empty.text
