@@ -86,7 +86,7 @@ def minutes_distribute(request: HttpRequest, meeting_id: str) -> HttpResponse:
         name = member.name.lower().replace(" ", "-")
         return _pdf_response(copy.pdf, pdf_filename(copy.content).replace(".pdf", f"-{name}.pdf"))
     page = selectors_minutes.distribution_page_for(meeting=meeting)
-    form = DistributeForm(request.POST or None, members=page.with_account)
+    form = DistributeForm(request.POST if request.method == "POST" else None, members=page.with_account)
     if request.method == "POST" and form.is_valid():
         try:
             sent = services_minutes.minutes_distribute(
@@ -115,7 +115,7 @@ def minutes_approve(request: HttpRequest, meeting_id: str) -> HttpResponse:
     minutes = getattr(meeting, "minutes", None)  # a missing one-to-one raises an AttributeError
     meetings = selectors_minutes.approving_meetings_for(user=request.user, meeting=meeting)
     initial = {"at_meeting": request.GET.get("at")} if request.GET.get("at") else {}
-    form = ApproveForm(request.POST or None, meetings=meetings, initial=initial)
+    form = ApproveForm(request.POST if request.method == "POST" else None, meetings=meetings, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services_minutes.minutes_approve(
