@@ -47,33 +47,42 @@ def test_the_officer_reads_their_case_with_the_police_annex_and_the_other_case_r
     assert "Item 2: restricted" in text
     assert OTHER_CASE_NOTE not in text
     assert recorded.panel.other_case.reference not in text
-    assert "Police annex" in text and POLICE_NOTE in text
-    assert HEALTH_NOTE not in text and ADVOCACY_NOTE not in text and "Health annex" not in text
+    assert "Police annex" in text
+    assert POLICE_NOTE in text
+    assert HEALTH_NOTE not in text
+    assert ADVOCACY_NOTE not in text
+    assert "Health annex" not in text
 
 
 def test_the_clinician_gets_the_health_annex_only():
     recorded = recorded_meeting()
     text = _text_for(recorded, recorded.panel.clinician)
-    assert "Health annex" in text and HEALTH_NOTE in text
-    assert POLICE_NOTE not in text and ADVOCACY_NOTE not in text
+    assert "Health annex" in text
+    assert HEALTH_NOTE in text
+    assert POLICE_NOTE not in text
+    assert ADVOCACY_NOTE not in text
 
 
 def test_the_advocate_gets_the_advocacy_annex_only():
     recorded = recorded_meeting()
     text = _text_for(recorded, recorded.panel.advocate)
-    assert "Advocacy annex" in text and ADVOCACY_NOTE in text
-    assert POLICE_NOTE not in text and HEALTH_NOTE not in text
+    assert "Advocacy annex" in text
+    assert ADVOCACY_NOTE in text
+    assert POLICE_NOTE not in text
+    assert HEALTH_NOTE not in text
 
 
 def test_the_probation_partner_on_no_team_sees_every_item_restricted_and_no_annex():
     recorded = recorded_meeting()
     text = _text_for(recorded, recorded.panel.partner)
-    assert "Item 1: restricted" in text and "Item 2: restricted" in text
+    assert "Item 1: restricted" in text
+    assert "Item 2: restricted" in text
     for secret in (TEAM_NOTE, POLICE_NOTE, HEALTH_NOTE, ADVOCACY_NOTE, DECISION_DETAIL, ACTION_TITLE):
         assert secret not in text
     assert recorded.panel.case.reference not in text
     # The meeting itself is not case data: the partner reads who attended.
-    assert "Olive Officer" in text and "Quorum: met" in text
+    assert "Olive Officer" in text
+    assert "Quorum: met" in text
 
 
 def test_victim_contact_details_never_appear_in_any_version():
@@ -91,8 +100,10 @@ def test_the_header_never_carries_the_call_details():
     recorded.meeting.call_details = "https://video.example/panel passcode 4411"
     recorded.meeting.save()
     text = _text_for(recorded, recorded.panel.officer)
-    assert "Room 4, Northshire HQ" in text and "Chris Chair" in text
-    assert "video.example" not in text and "4411" not in text
+    assert "Room 4, Northshire HQ" in text
+    assert "Chris Chair" in text
+    assert "video.example" not in text
+    assert "4411" not in text
 
 
 def test_a_member_who_withdrew_from_an_item_reads_it_as_restricted_and_the_declaration_is_minuted():
@@ -107,7 +118,9 @@ def test_a_member_who_withdrew_from_an_item_reads_it_as_restricted_and_the_decla
         recorded_by=panel.chair,
     )
     text = _text_for(recorded, panel.officer)
-    assert "Item 1: restricted" in text and TEAM_NOTE not in text and POLICE_NOTE not in text
+    assert "Item 1: restricted" in text
+    assert TEAM_NOTE not in text
+    assert POLICE_NOTE not in text
     assert "- Olive Officer: item 1, withdrew" in text
     assert "Knows the suspect" not in text
 
@@ -120,14 +133,16 @@ def test_a_chair_who_is_not_a_member_reads_the_items_visible_to_them():
     assert audience.member is None
     assert audience.entitled == {recorded.item.pk, recorded.other_item.pk}
     text = minutes_text(content_for(record, audience))
-    assert TEAM_NOTE in text and OTHER_CASE_NOTE in text
+    assert TEAM_NOTE in text
+    assert OTHER_CASE_NOTE in text
 
 
 def test_draft_minutes_say_so_and_approved_minutes_list_where_they_were_approved():
     recorded = recorded_meeting()
     record = record_for(recorded.meeting)
     content = content_for(record, general_audience(record))
-    assert content.is_draft and content.draft_marking == DRAFT_MARKING
+    assert content.is_draft
+    assert content.draft_marking == DRAFT_MARKING
     later = next_meeting(recorded)
     Minutes.objects.create(meeting=recorded.meeting, status=MinutesStatus.APPROVED, approved_at_meeting=later)
     record = record_for(recorded.meeting)

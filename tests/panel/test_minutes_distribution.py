@@ -46,7 +46,8 @@ def test_sending_records_one_disclosure_per_recipient_and_emails_a_link_only(dja
     assert minutes.status == MinutesStatus.DRAFT  # made when missing
     rows = {d.member_id: d for d in MinutesDistribution.objects.filter(minutes=minutes)}
     assert set(rows) == {m.pk for m in chosen}
-    assert rows[chosen[0].pk].annexes == ["police"] and rows[chosen[1].pk].annexes == []
+    assert rows[chosen[0].pk].annexes == ["police"]
+    assert rows[chosen[1].pk].annexes == []
     assert all(len(d.sha256) == 64 and d.sent_by == panel.chair and d.minutes_status == "draft" for d in rows.values())
     events = list(AuditEvent.objects.filter(action=AuditAction.DISCLOSE).order_by("seq"))
     assert [e.detail["member_id"] for e in events] == [m.pk for m in chosen]
@@ -68,14 +69,16 @@ def test_sending_records_one_disclosure_per_recipient_and_emails_a_link_only(dja
     for message in mail.outbox:
         assert link in message.body
         for secret in (panel.case.reference, TEAM_NOTE, POLICE_NOTE, "Olive", "Pat"):
-            assert secret not in message.body and secret not in message.subject
+            assert secret not in message.body
+            assert secret not in message.subject
 
 
 def test_the_form_offers_every_member_with_an_account_ticked_and_lists_the_others_for_download():
     recorded = recorded_meeting()
     guest = _guest(recorded)
     page = verified_client(recorded.panel.chair).get(_url(recorded.meeting)).content.decode()
-    assert page.count('name="members"') == 5 and page.count("checked") == 5
+    assert page.count('name="members"') == 5
+    assert page.count("checked") == 5
     assert f"{_url(recorded.meeting)}?member={guest.pk}" in page
     assert "Download the PDF for Hal Housing" in page
 
@@ -89,10 +92,13 @@ def test_the_chair_downloads_the_pdf_of_a_member_without_an_account_and_that_is_
     assert response["Cache-Control"] == "no-store"
     text = " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages).split())
     # A member without an account is entitled as a panel member, to no annex (probation).
-    assert TEAM_NOTE in text and OTHER_CASE_NOTE in text and POLICE_NOTE not in text
+    assert TEAM_NOTE in text
+    assert OTHER_CASE_NOTE in text
+    assert POLICE_NOTE not in text
     distribution = MinutesDistribution.objects.get(member=guest)
     event = AuditEvent.objects.get(action=AuditAction.DISCLOSE)
-    assert event.detail["member_id"] == guest.pk and event.detail["sha256"] == distribution.sha256
+    assert event.detail["member_id"] == guest.pk
+    assert event.detail["sha256"] == distribution.sha256
 
 
 def test_a_member_with_an_account_or_of_another_meeting_is_not_downloadable_here():
@@ -119,7 +125,8 @@ def test_choosing_nobody_or_a_meeting_not_closed_is_refused_and_writes_nothing()
             meeting=open_one.meeting,
             members=[open_one.panel.member_of(open_one.panel.officer)],
         )
-    assert not MinutesDistribution.objects.exists() and not Minutes.objects.exists()
+    assert not MinutesDistribution.objects.exists()
+    assert not Minutes.objects.exists()
     assert not AuditEvent.objects.filter(action=AuditAction.DISCLOSE).exists()
 
 
@@ -145,6 +152,8 @@ def test_without_weasyprint_nothing_is_sent_or_recorded(monkeypatch, django_capt
         response = verified_client(panel.chair).post(
             _url(recorded.meeting), {"members": [panel.member_of(panel.officer).pk]}
         )
-    assert response.status_code == 200 and "cannot be made on this server" in response.content.decode()
-    assert not MinutesDistribution.objects.exists() and not mail.outbox
+    assert response.status_code == 200
+    assert "cannot be made on this server" in response.content.decode()
+    assert not MinutesDistribution.objects.exists()
+    assert not mail.outbox
     assert not AuditEvent.objects.filter(action=AuditAction.DISCLOSE).exists()
