@@ -18,9 +18,10 @@ from tests.factories import CaseFactory
 SRC = Path(__file__).resolve().parents[2] / "src" / "masip"
 # Modules that render or parse; they must go through selectors/services, which scope.
 GUARDED = ("views.py", "forms.py", "serializers.py", "urls.py", "context_processors.py")
-# Split modules follow the same names: screening_views.py, referrer_forms.py, urls_import.py.
+# Split modules follow the same names: screening_views.py, referrer_forms.py, urls_import.py,
+# views_vcop.py, forms_agenda.py.
 GUARDED_SUFFIXES = ("_views.py", "_forms.py", "_serializers.py")
-GUARDED_PREFIXES = ("urls_",)
+GUARDED_PREFIXES = ("urls_", "views_", "forms_", "serializers_")
 GUARDED_DIRS = ("templatetags", "api")
 
 
@@ -42,6 +43,12 @@ def guarded_files() -> list[Path]:
         or any(d in p.relative_to(SRC).parts for d in GUARDED_DIRS)
     ]
     return [p for p in files if "migrations" not in p.relative_to(SRC).parts]
+
+
+def test_split_modules_are_guarded():
+    # Apps split per part (interventions, panel) name their modules views_<part>.py.
+    names = {p.name for p in guarded_files()}
+    assert {"views_vcop.py", "forms_legal.py", "views_agenda.py", "urls_items.py", "screening_views.py"} <= names
 
 
 def test_case_data_models_are_found():

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
 from masip.panel.models import Meeting, MeetingMember
@@ -43,7 +44,7 @@ class MeetingChoiceField(forms.ModelChoiceField):
 
 class ApproveForm(forms.Form):
     at_meeting = MeetingChoiceField(
-        queryset=Meeting.objects.none(),
+        queryset=Meeting.objects.visible_to(AnonymousUser()),  # nothing until __init__ gives the choices
         widget=forms.RadioSelect,
         empty_label=None,
         label="At which meeting does the panel approve these minutes?",

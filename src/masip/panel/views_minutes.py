@@ -1,5 +1,5 @@
-"""Pages of the minutes part. Thin: the meeting comes from selectors_minutes (scoped by
-`Meeting.objects.visible_to`), the minutes' content from the builder behind it, and every write
+"""Pages of the minutes part. Thin: the meeting comes from selectors_minutes (scoped to the
+meetings the user may see), the minutes' content from the builder behind it, and every write
 (distribution, a reader's own PDF, approval) goes through services_minutes."""
 
 from __future__ import annotations
