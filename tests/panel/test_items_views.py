@@ -82,7 +82,7 @@ def test_a_meeting_not_open_shows_why_instead_of_the_form(panel):
     assert page.status_code == 200
     body = page.content.decode()
     assert "has not been opened yet" in body
-    assert "<form method=\"post\" novalidate" not in body
+    assert '<form method="post" novalidate' not in body
 
 
 def test_a_decision_form_warns_and_refuses_an_inquorate_panel(panel):
@@ -114,9 +114,7 @@ def test_an_action_is_recorded_from_its_form_and_refusals_name_the_fields(panel)
     body = response.content.decode()
     assert "every action needs an owner" in body
     assert not Task.unscoped.exists()
-    response = client.post(
-        _url("action_add", panel), {"title": "Warn", "owner": panel.officer.pk, "due_on": yesterday}
-    )
+    response = client.post(_url("action_add", panel), {"title": "Warn", "owner": panel.officer.pk, "due_on": yesterday})
     assert "The due date is in the past" in response.content.decode()
     assert not Task.unscoped.exists()
     due = timezone.localdate() + timedelta(days=3)
@@ -134,9 +132,7 @@ def test_the_outcome_form_refuses_a_past_review_date(panel):
     response = client.post(_url("item_outcome", panel), {"version": 1, "status": "discussed", "next_review_on": past})
     assert "The next review date is in the past" in response.content.decode()
     future = timezone.localdate() + timedelta(days=14)
-    response = client.post(
-        _url("item_outcome", panel), {"version": 1, "status": "discussed", "next_review_on": future}
-    )
+    response = client.post(_url("item_outcome", panel), {"version": 1, "status": "discussed", "next_review_on": future})
     assert response.status_code == 302
     item = AgendaItem.unscoped.get(pk=panel.item.pk)
     assert (item.status, item.next_review_on) == (ItemStatus.DISCUSSED, future)
