@@ -301,7 +301,9 @@ def decision_option_edit(request: HttpRequest, option_id: str) -> HttpResponse:
         try:
             services.decision_option_delete(actor=request.user, option=option, request=request)
         except ValidationError as error:
-            form = OptionEditForm(initial=initial)
+            # The refusal is shown over the option as it stands.
+            form = OptionEditForm({**initial, "active": "on" if option.active else ""})
+            form.is_valid()
             add_service_errors(form, error)
         else:
             messages.success(request, f"“{option.label}” is deleted.")
