@@ -111,7 +111,7 @@ def test_the_tracker_has_a_query_budget(panel, django_assert_max_num_queries):
         _action(panel, title=f"Extra {number}", owner=panel.officer, due=timezone.localdate() + timedelta(days=number))
     client = verified_client(panel.chair)
     client.get(reverse("panel:actions"))  # warm the session
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(8):
         response = client.get(reverse("panel:actions") + "?state=all")
     assert len(response.context["tracker"].actions) == 16
 
