@@ -123,8 +123,9 @@ def discussion_note_add(
     the compartment is one offered and the text is given (ValidationError by field); the meeting is
     recording (ValidationError); nothing is written on refusal.
     """
-    offered = note_compartments_offered(user=actor, unit_id=item.case.unit_id)
-    if compartment not in offered:
+    if not may_record(user=actor, meeting=item.meeting):
+        raise PermissionDenied(NOT_A_RECORDER)
+    if compartment not in note_compartments_offered(user=actor, unit_id=item.case.unit_id):
         raise ValidationError({"compartment": "Choose who may read the note from the list."})
     require_recorder(actor=actor, item=item, compartment=compartment, action=Action.CREATE)
     text = text.strip()
