@@ -23,6 +23,7 @@ class TaskKind(models.TextChoices):
     FIRST_CONTACT = "first_contact", "First contact with the victim"
     ORDER_EXPIRY = "order_expiry", "Order expiry"
     REASSESSMENT = "reassessment", "Re-assess risk"
+    PANEL_ACTION = "panel_action", "Panel action"
 
 
 class Task(CaseDataModel):
