@@ -29,6 +29,7 @@ from masip.panel.models import (
 )
 from masip.work.models import Task, TaskKind, TaskStatus
 from tests.conftest import verified_client
+from tests.factories import member
 from tests.panel.helpers import make_panel
 
 pytestmark = pytest.mark.django_db
@@ -289,6 +290,17 @@ def test_the_owner_is_a_member_of_the_unit_who_works_cases(panel):
     with pytest.raises(ValidationError) as refused:
         _action(panel, owner_id=panel.partner.pk)
     assert "Choose the owner from the list" in refused.value.message_dict["owner"][0]
+    assert not Task.unscoped.exists()
+
+
+def test_the_owner_will_see_the_task_on_the_case_team_or_overseeing_the_unit(panel):
+    # An investigator of the unit not on this case's team would get a task they cannot open.
+    outsider = member("police_investigator", unit=panel.unit, agency=panel.police)
+    owners = {choice.user_id for choice in services_actions.action_owner_choices(case=panel.case)}
+    assert owners == {panel.chair.pk, panel.officer.pk, panel.clinician.pk, panel.advocate.pk}
+    with pytest.raises(ValidationError) as refused:
+        _action(panel, owner_id=outsider.pk)
+    assert "add them to the case team first" in refused.value.message_dict["owner"][0]
     assert not Task.unscoped.exists()
 
 

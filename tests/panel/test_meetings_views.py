@@ -83,14 +83,17 @@ def test_the_list_shows_membership_and_status_within_a_query_budget(django_asser
     assert "Closed" in body
 
 
-def test_the_meeting_page_shows_members_agencies_quorum_and_an_empty_parts_area():
+def test_the_meeting_page_shows_members_agencies_quorum_and_links_to_agenda_and_actions():
     panel = make_panel()
     panel.meeting.members.filter(user__in=[panel.officer, panel.clinician]).update(attendance=Attendance.ATTENDED)
     body = verified_client(panel.officer).get(_url("meeting_detail", panel.meeting)).content.decode()
     assert "Cleo Clinician" in body
     assert panel.nhs.name in body
     assert "Not quorate: 2 member(s) attending, 3 needed" in body
-    assert '<div id="meeting-parts"></div>' in body
+    assert reverse("panel:agenda", kwargs={"meeting_id": panel.meeting.pk}) in body
+    assert reverse("panel:actions") in body
+    # The meeting has not met: no minutes yet.
+    assert reverse("panel:minutes", kwargs={"meeting_id": panel.meeting.pk}) not in body
     assert "Record attendance" not in body  # not the chair
 
 

@@ -12,14 +12,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from masip.access.models import CaseTeamMember
 from masip.access.policy import Action, Capability, Compartment, roles_with_capability
 from masip.accounts.models import Agency, Membership
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
+from masip.cases.models import Case
 from masip.core.mail import email_after_commit
 from masip.core.workdays import add_working_days
 from masip.panel.models import AgendaItem, PanelAction
@@ -39,13 +42,20 @@ class OwnerChoice:
     agency_name: str
 
 
-def action_owner_choices(*, unit_id: int) -> list[OwnerChoice]:
-    """The unit's active members whose role works cases, by name, each with their agency (the
-    action's agency unless the panel says otherwise)."""
-    workers = roles_with_capability(Capability.WORK_CASES)
+def action_owner_choices(*, case: Case) -> list[OwnerChoice]:
+    """Who may own an action on `case`, by name, each with their agency (the action's agency
+    unless the panel says otherwise): the active members of its unit who will see the task, that
+    is those on its case team now and those who oversee the unit's caseload. Anyone else must be
+    put on the case team first; an action never shares a case as a side effect."""
+    now = timezone.now()
+    on_team = CaseTeamMember.objects.filter(case=case, since__lte=now).filter(Q(until__isnull=True) | Q(until__gt=now))
     memberships = (
         Membership.objects.active()
-        .filter(unit_id=unit_id, role__in=workers)
+        .filter(unit_id=case.unit_id)
+        .filter(
+            Q(role__in=roles_with_capability(Capability.OVERSEE_UNIT_CASELOAD))
+            | Q(role__in=roles_with_capability(Capability.WORK_CASES), user_id__in=on_team.values("user_id"))
+        )
         .select_related("user__agency")
         .order_by("user__full_name", "created_at")
     )
@@ -87,12 +97,15 @@ def panel_action_add(
         errors["title"] = f"The action can be at most {TITLE_MAX_LENGTH} characters. Put the rest in the details."
     if len(detail) > DETAIL_MAX_LENGTH:
         errors["detail"] = f"The details can be at most {DETAIL_MAX_LENGTH:,} characters."
-    owners = {choice.user_id: choice for choice in action_owner_choices(unit_id=case.unit_id)}
+    owners = {choice.user_id: choice for choice in action_owner_choices(case=case)}
     owner = owners.get(owner_id) if owner_id is not None else None
     if owner_id is None:
         errors["owner"] = "Choose who owns the action: every action needs an owner."
     elif owner is None:
-        errors["owner"] = "Choose the owner from the list: an active member of the unit who works cases."
+        errors["owner"] = (
+            "Choose the owner from the list: someone on the case team or who oversees the unit's cases. "
+            "To give the action to someone else, add them to the case team first."
+        )
     agency = None
     if agency_id is not None:
         agency = Agency.objects.filter(pk=agency_id).first()

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from masip.access.decorators import case_permission, reads_audited_together, requires_capability
@@ -31,11 +31,8 @@ from masip.panel.models import AgendaItem, ItemStatus
 
 
 def item_url(case: Case, item: AgendaItem) -> str:
-    """The item's page (the agenda part's), or the case's page while there is none."""
-    try:
-        return reverse("panel_case:item", kwargs={"case_id": case.pk, "item_id": item.pk})
-    except NoReverseMatch:
-        return reverse("cases:detail", kwargs={"case_id": case.pk})
+    """The item's page in its meeting."""
+    return reverse("panel:item_detail", kwargs={"meeting_id": item.meeting_id, "item_id": item.pk})
 
 
 def _recording_item(request: HttpRequest, case: Case, item_id: str) -> AgendaItem:
@@ -153,7 +150,7 @@ def decision_add(request: HttpRequest, case: Case, item_id: str) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def action_add(request: HttpRequest, case: Case, item_id: str) -> HttpResponse:
     item = _recording_item(request, case, item_id)
-    owners = services_actions.action_owner_choices(unit_id=case.unit_id)
+    owners = services_actions.action_owner_choices(case=case)
     form = ActionForm(request.POST or None, owners=owners)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

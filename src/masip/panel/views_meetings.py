@@ -40,6 +40,7 @@ from masip.panel.forms_meetings import (
 from masip.panel.ical import meetings_calendar
 from masip.panel.models import Meeting, MeetingStatus, PanelSchedule
 from masip.panel.rules import is_locked, quorum_for, quorum_settings
+from masip.panel.selectors_minutes import minutes_awaiting_approval
 
 
 def _meeting_url(meeting: Meeting) -> str:
@@ -72,11 +73,18 @@ def meeting_list(request: HttpRequest) -> HttpResponse:
 def meeting_detail(request: HttpRequest, meeting_id: str) -> HttpResponse:
     meeting = selectors.meeting_get_for(user=request.user, meeting_id=meeting_id, request=request)
     page = selectors.meeting_page(user=request.user, meeting=meeting)
+    # At a meeting in progress, the chair asks the panel to approve earlier meetings' minutes.
+    awaiting = (
+        list(minutes_awaiting_approval(meeting))
+        if page.chairing and meeting.status == MeetingStatus.IN_PROGRESS
+        else []
+    )
     return render(
         request,
         "panel/meetings/detail.html",
         {
             "meeting": meeting,
+            "minutes_awaiting": awaiting,
             "page": page,
             "show_call_details": page.chairing or page.me is not None,
             "locked": is_locked(meeting),
