@@ -12,6 +12,7 @@ from django.utils import timezone
 from masip.access.policy import Compartment
 from masip.cases.models import CaseNote, CaseParticipant, ContactChannel
 from masip.cases.services import CONTACT_WITH_MAX_LENGTH, NOTE_MAX_LENGTH, ContactDetails
+from masip.core.forms import NativeDateInput
 
 SOMEONE_ELSE = "other"
 
@@ -50,7 +51,7 @@ class ContactForm(forms.Form):
 
     contact_date = forms.DateField(
         label="Date of the contact",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=NativeDateInput(),
         error_messages={"required": "Enter the date of the contact.", "invalid": "Enter a real date."},
     )
     contact_time = forms.TimeField(

@@ -38,3 +38,14 @@ class RequiredWhenCharField(_RequiredWhen, forms.CharField):
 
 class RequiredWhenChoiceField(_RequiredWhen, forms.ChoiceField):
     pass
+
+
+class NativeDateInput(forms.DateInput):
+    """The browser's date picker. Its value must be ISO (2026-12-01) whatever the language: the
+    en-GB input format (01/12/2026) makes the browser show an empty field, so a form sent back
+    with an error would lose the date the person entered."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")

@@ -9,6 +9,7 @@ from django import forms
 
 from masip.access.policy import Compartment
 from masip.cases.models import CaseParticipant
+from masip.core.forms import NativeDateInput
 from masip.interventions.models_perpetrator import Attendance, InterventionStatus, PerpetratorIntervention, Suitability
 from masip.interventions.services_perpetrator import (
     MAX_FOLLOW_UP_WEEKS,
@@ -18,7 +19,7 @@ from masip.interventions.services_perpetrator import (
     InterventionDraft,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = NativeDateInput()
 
 
 class VersionField(forms.IntegerField):

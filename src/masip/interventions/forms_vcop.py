@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from masip.cases.models import ContactChannel
+from masip.core.forms import NativeDateInput
 from masip.interventions.models_vcop import VcopEventKind, VcopFrequency, VcopViewTopic
 from masip.interventions.services_vcop import TEXT_MAX_LENGTH
 
@@ -19,7 +20,7 @@ YES_NO = [("yes", "Yes"), ("no", "No")]
 def _date(label: str, subject: str) -> forms.DateField:
     return forms.DateField(
         label=label,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=NativeDateInput(),
         error_messages={"required": f"Enter the date {subject}.", "invalid": "Enter a real date, such as 2025-08-22."},
     )
 

@@ -10,7 +10,7 @@ from django import forms
 
 from masip.access.policy import Compartment
 from masip.accounts.models import Agency
-from masip.core.forms import RequiredWhenCharField
+from masip.core.forms import NativeDateInput, RequiredWhenCharField
 from masip.panel.models import DecisionOption, ItemStatus
 from masip.panel.services_actions import DETAIL_MAX_LENGTH as ACTION_DETAIL_MAX_LENGTH
 from masip.panel.services_actions import TITLE_MAX_LENGTH, OwnerChoice
@@ -22,7 +22,7 @@ from masip.panel.services_items import (
     OTHER_KEY,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = NativeDateInput()
 CHOOSE = "Choose from the list."
 
 

@@ -10,6 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from masip.accounts.models import Agency, User
+from masip.core.forms import NativeDateInput
 from masip.panel.models import AgendaItem, Attendance, Frequency, Meeting, MeetingMember, PanelSchedule
 from masip.panel.models import Weekday as WeekdayChoice
 from masip.panel.models import WeekOfMonth as WeekOfMonthChoice
@@ -28,7 +29,7 @@ from masip.panel.services_meetings import (
     ScheduleDraft,
 )
 
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = NativeDateInput()
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 CHOOSE = {"required": "Choose from the list.", "invalid_choice": "Choose from the list."}
 

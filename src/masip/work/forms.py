@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from masip.core.forms import NativeDateInput
 from masip.work.rules import LABELS, REVIEW_DAYS_RANGE, WORKING_DAYS_RANGE
 from masip.work.services import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH
 
@@ -41,7 +42,7 @@ class TaskForm(forms.Form):
         label="Due date",
         help_text="For example, 27 3 2026 or 2026-03-27.",
         input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d %m %Y", "%d-%m-%Y"],
-        widget=forms.DateInput(attrs={"type": "date", "class": "govuk-input--width-10"}),
+        widget=NativeDateInput(attrs={"class": "govuk-input--width-10"}),
         error_messages={"required": "Enter the due date.", "invalid": "Enter the due date as a real date."},
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
