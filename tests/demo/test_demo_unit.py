@@ -271,3 +271,28 @@ def test_the_partner_referrer_follows_their_referrals_and_reads_the_units_advice
     advised = [r for r in mine if r.decision == TriageDecision.PARTNER_MANAGED]
     assert advised
     assert all(r.advice for r in advised)
+
+
+def test_the_panel_has_met_and_its_next_agenda_is_built(demo):
+    from masip.panel.models import Meeting, MeetingStatus, MinutesStatus, PanelAction
+    from masip.panel.selectors_minutes import minutes_awaiting_approval
+
+    meetings = list(Meeting.objects.filter(unit__code=UNIT_CODE).order_by("starts_at"))
+    past = [m for m in meetings if m.status == MeetingStatus.CLOSED]
+    upcoming = [m for m in meetings if m.status == MeetingStatus.SCHEDULED]
+    assert len(past) == 3
+    assert upcoming
+    # Each meeting's minutes were approved at the next; the latest wait for the next meeting.
+    assert [m.minutes.status for m in past] == [MinutesStatus.APPROVED, MinutesStatus.APPROVED, MinutesStatus.DRAFT]
+    assert [m.minutes.approved_at_meeting for m in past[:2]] == past[1:]
+    assert list(minutes_awaiting_approval(upcoming[0])) == [past[-1]]
+    # Every past item was decided, and each action is a task its owner can see on the case.
+    for meeting in past:
+        assert meeting.items.count() == 5
+        for action in PanelAction.unscoped.filter(meeting=meeting).select_related("task", "case"):
+            assert action.task.owner == action.owner
+            assert action.case.team.filter(user=action.owner).exists() or action.owner == meeting.chair
+    assert upcoming[0].agenda_built_at is not None
+    assert upcoming[0].items.exists()
+    # The partner referrer sits on the panel.
+    assert upcoming[0].members.filter(user__email=demo_email("referrer")).exists()

@@ -49,6 +49,7 @@ from masip.cases.models import (
 )
 from masip.core.models import TimeStampedModel
 from masip.core.workdays import add_working_days
+from masip.panel.demo import demo_panel
 from masip.people.models import Gender, Person, PersonFlag
 from masip.referrals.models import (
     Behaviour,
@@ -455,6 +456,14 @@ class _Builder:
         redflags_evaluate_unit(unit=unit)
         self._acknowledge_old_flags(unit, team)
         work_rules_apply_all()
+        # The panel's last meetings and its next agenda (built from the flags and reviews above).
+        demo_panel(
+            unit=unit,
+            staff=staff,
+            chair=staff[demo_email("manager")],
+            partner=staff[demo_email("referrer")],
+            rng=self.rng,
+        )
 
         by_source = Counter(r.source_agency.name for r in referrals)
         summary = DemoSummary(
@@ -841,7 +850,7 @@ class _Builder:
     def _acknowledge_old_flags(self, unit: Unit, team: list[CaseTeamMember]) -> None:
         """A live unit would have dealt with the flags of weeks ago as they were raised: those
         older than three weeks are acknowledged by the case's lead investigator; the recent ones
-        stay open for the demo's users to see."""
+        stay open for the demo's users to see. Each flag carries the night it was raised."""
         leads = {m.case.pk: m.user for m in team if m.role_on_case == CaseRole.LEAD_INVESTIGATOR}
         cutoff = self.now.date() - timedelta(days=21)
         old = list(RedFlagAlert.unscoped.filter(case__unit=unit, occurred_on__lt=cutoff))
@@ -852,6 +861,11 @@ class _Builder:
             alert.acknowledgement = self.rng.choice(DEMO_ACKNOWLEDGEMENTS)
         fields = ["status", "acknowledged_by", "acknowledged_at", "acknowledgement"]
         RedFlagAlert.unscoped.bulk_update(old, fields, batch_size=500)
+        # The nightly run raised each flag the night after the entry that set it off.
+        raised = list(RedFlagAlert.unscoped.filter(case__unit=unit))
+        for alert in raised:
+            alert.created_at = datetime.combine(alert.occurred_on + timedelta(days=1), datetime.min.time(), UTC)
+        RedFlagAlert.unscoped.bulk_update(raised, ["created_at"], batch_size=500)
 
     def _status(self, opened: datetime, age_days: int) -> tuple[CaseStatus, datetime | None]:
         rng = self.rng
