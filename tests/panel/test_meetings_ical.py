@@ -134,3 +134,23 @@ def test_a_user_whose_memberships_ended_gets_an_empty_feed():
     response = _feed(token)
     assert response.status_code == 200
     assert Calendar.from_ical(response.content).walk("VEVENT") == []
+
+
+def test_polling_is_audited_once_a_day_and_again_from_another_address():
+    panel = make_panel()
+    token = _token_from(verified_client(panel.officer).post(reverse("panel:calendar")).content.decode())
+
+    def reads() -> int:
+        return AuditEvent.objects.filter(object_type="panel.calendarfeed", action=AuditAction.EXPORT).count()
+
+    for _ in range(3):  # a calendar app polling from one address
+        assert _feed(token).status_code == 200
+    assert reads() == 1
+    # The same address read from elsewhere (copied, or leaked) shows in the log at once.
+    Client(REMOTE_ADDR="203.0.113.9").get(reverse("panel:calendar_feed", kwargs={"feed_token": token}))
+    assert reads() == 2
+    # The next day's first read is logged again.
+    CalendarFeed.objects.filter(user=panel.officer).update(last_used_at=timezone.now() - timedelta(days=1))
+    Client(REMOTE_ADDR="203.0.113.9").get(reverse("panel:calendar_feed", kwargs={"feed_token": token}))
+    assert reads() == 3
+    assert CalendarFeed.objects.get(user=panel.officer).last_used_from == "203.0.113.9"

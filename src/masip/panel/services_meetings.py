@@ -26,7 +26,7 @@ from masip.access.policy import Capability, roles_with_capability
 from masip.access.principal import principal_for
 from masip.accounts.models import Agency, Membership, Unit, User
 from masip.audit.models import AuditAction
-from masip.audit.services import audit_record
+from masip.audit.services import audit_record, client_address
 from masip.core.models import StaleEditError
 from masip.core.unit_settings import unit_settings_save
 from masip.core.workdays import is_working_day
@@ -938,9 +938,17 @@ def calendar_feed_renew(*, actor: Any, request: HttpRequest | None = None) -> st
 
 
 def calendar_feed_used(*, feed: CalendarFeed, meetings: int, request: HttpRequest | None = None) -> None:
-    """Note that a calendar app read the feed (when, and how many meetings it got)."""
+    """Note that a calendar app read the feed (when, and how many meetings it got). Calendar apps
+    poll every few minutes: the read is audited the first time each day and whenever it comes
+    from another address than the last, so a copied address shows in the log without thousands
+    of identical rows."""
+    now = timezone.now()
+    address = client_address(request) if request is not None else None
+    first_today = feed.last_used_at is None or timezone.localdate(feed.last_used_at) != timezone.localdate(now)
     with transaction.atomic():
-        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=timezone.now())
+        CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now, last_used_from=address)
+        if not first_today and address == feed.last_used_from:
+            return
         audit_record(
             action=AuditAction.EXPORT,
             actor=feed.user,
