@@ -37,10 +37,11 @@ from masip.panel.models import (
 from masip.timeline.models import RedFlagAlert
 from masip.work.models import TaskKind
 from tests.factories import AgencyFactory, CaseFactory, TeamMemberFactory, UnitFactory, member
+from tests.panel.helpers import requires_pdf
 
 from .signin import screenshot, sign_in
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, requires_pdf]
 
 DISCUSSION = "Contact resumed after the warning; he now waits near her workplace at lunchtime."
 DECISION = "Apply for a Stalking Protection Order; the officer prepares the application."

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from masip.access.models import CaseRole
@@ -68,3 +69,19 @@ def make_panel(**meeting_kwargs: Any) -> Panel:
     return Panel(
         unit, police, nhs, advocacy, probation, chair, officer, clinician, advocate, partner, case, other_case, meeting
     )
+
+
+def _pdf_libraries_missing() -> str | None:
+    try:
+        import weasyprint  # noqa: F401
+    except OSError as missing:  # the package is installed; Pango, which it loads, is not
+        return str(missing)
+    return None
+
+
+# Tests that make real PDFs need Pango, as the browser tests need chromium: on a machine without
+# it they are skipped with the package to install (CI's machines have it).
+requires_pdf = pytest.mark.skipif(
+    _pdf_libraries_missing() is not None,
+    reason="WeasyPrint cannot load Pango: install Debian's libpango-1.0-0 and libpangoft2-1.0-0 to make PDFs",
+)

@@ -16,9 +16,10 @@ from masip.panel.minutes import PdfUnavailable
 from masip.panel.models import MeetingMember, Minutes, MinutesDistribution, MinutesStatus
 from masip.panel.services_minutes import minutes_distribute
 from tests.conftest import verified_client
+from tests.panel.helpers import requires_pdf
 from tests.panel.minutes_helpers import OTHER_CASE_NOTE, POLICE_NOTE, TEAM_NOTE, recorded_meeting
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, requires_pdf]
 
 
 def _url(meeting):

@@ -13,6 +13,7 @@ from masip.panel import minutes as minutes_module
 from masip.panel.minutes import PdfUnavailable
 from tests.conftest import verified_client
 from tests.factories import member
+from tests.panel.helpers import requires_pdf
 from tests.panel.minutes_helpers import (
     ACTION_TITLE,
     CONTACT_NOTE,
@@ -24,7 +25,7 @@ from tests.panel.minutes_helpers import (
     recorded_meeting,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, requires_pdf]
 
 
 def _pdf_text(user, meeting):
