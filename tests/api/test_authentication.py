@@ -40,7 +40,8 @@ def test_a_live_token_identifies_its_system():
     assert [(m["unit"]["id"], m["role"]) for m in body["memberships"]] == [
         (issued.account.memberships.get().unit_id, Role.PARTNER_REFERRER)
     ]
-    assert body["capabilities"] == ["submit_referrals"]
+    # A system's account holds the partner referrer role: what that role may do, nothing more.
+    assert body["capabilities"] == ["attend_panel", "submit_referrals"]
 
 
 def test_an_expired_token_gets_401():

@@ -12,6 +12,7 @@ import re
 import struct
 import zlib
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -233,14 +234,16 @@ def _upload_evidence(page: Any, server: Any, case: Case) -> str:
     page.get_by_label("Description").fill(EXHIBIT_DESCRIPTION)
     page.get_by_label("Captured by").fill("PC 1234 Jones")
     page.get_by_label("Obtained from").fill("Alice Hart's phone")
-    page.get_by_label("Date captured").fill(timezone.localdate().strftime("%d/%m/%Y"))
+    # Yesterday: 09:30 today is still to come when the suite runs in the early hours.
+    page.get_by_label("Date captured").fill((timezone.localdate() - timedelta(days=1)).strftime("%d/%m/%Y"))
     page.get_by_label("Time captured").fill("09:30")
     page.get_by_label("Case team").check()
     screenshot(page, "case-file-6-upload")
     page.get_by_role("button", name="Upload evidence").click()
-
+    # The exhibit exists once the browser has been sent to its page (a slow machine may take a while).
+    page.wait_for_url(re.compile(re.escape(server.url + f"/cases/{case.pk}/evidence/") + r"[0-9a-f-]{36}/$"))
     item = EvidenceItem.unscoped.get(case=case)
-    page.wait_for_url(server.url + reverse("evidence:detail", kwargs={"case_id": case.pk, "evidence_id": item.pk}))
+    assert page.url == server.url + reverse("evidence:detail", kwargs={"case_id": case.pk, "evidence_id": item.pk})
     page.get_by_text(f"Exhibit {item.exhibit_ref} saved. Its SHA-256 is {digest}.").wait_for()
     page.get_by_role("heading", name=f"Exhibit {item.exhibit_ref}").wait_for()
     assert page.get_by_text(digest, exact=True).count() == 1  # the SHA-256 row, beside the message
