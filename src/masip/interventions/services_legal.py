@@ -7,6 +7,7 @@ with its audit row inside; the events the Victims' Code obliges the unit to pass
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -538,8 +539,16 @@ def checklist_parse(text: str) -> tuple[str, list[ChecklistItem]]:
     return str(data["version"]), items
 
 
+@functools.cache
+def _shipped_checklist() -> tuple[str, tuple[ChecklistItem, ...]]:
+    version, items = checklist_parse(CHECKLIST_FILE.read_text(encoding="utf-8"))
+    return version, tuple(items)
+
+
 def checklist_default() -> tuple[str, list[ChecklistItem]]:
-    return checklist_parse(CHECKLIST_FILE.read_text(encoding="utf-8"))
+    """masip's own checklist, as shipped (read once per process: the file changes only with masip)."""
+    version, items = _shipped_checklist()
+    return version, list(items)
 
 
 def checklist_load(*, unit: Any, text: str, actor: Any = None) -> ChecklistVersion:
