@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import transaction
 from django.db.models import Max, Min
 from django.test import override_settings
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from masip.access.models import CaseTeamMember
@@ -296,3 +297,85 @@ def test_the_panel_has_met_and_its_next_agenda_is_built(demo):
     assert upcoming[0].items.exists()
     # The partner referrer sits on the panel.
     assert upcoming[0].members.filter(user__email=demo_email("referrer")).exists()
+
+
+def test_a_share_of_the_open_cases_have_their_interventions_made_through_the_services(demo):
+    from masip.cases.models import CaseStatus
+    from masip.interventions.models_legal import ChecklistTick, JusticeRecord, Order, OrderStatus
+    from masip.interventions.models_perpetrator import InterventionKind, PerpetratorIntervention, ProgrammeSession
+    from masip.interventions.models_safety import SafetyPlan, SafetyPlanVersion
+    from masip.interventions.models_vcop import (
+        REGULAR_PERIODS,
+        VcopUpdateDue,
+        VcopUpdateKind,
+        VcopUpdateStatus,
+        VcopVictimSettings,
+    )
+    from masip.interventions.selectors_legal import unit_orders_ending_for
+    from masip.interventions.selectors_vcop import unit_overdue_updates_for
+    from masip.timeline.models import RedFlagAlert, TimelineEntry
+    from masip.work.models import Task, TaskKind
+
+    open_cases = Case.unscoped.exclude(status=CaseStatus.CLOSED)
+    plans = SafetyPlan.unscoped.all()
+    assert open_cases.count() * 0.2 <= plans.count() <= open_cases.count() * 0.7
+    assert not plans.filter(case__status=CaseStatus.CLOSED).exists()
+    assert plans.filter(version=2).exists()  # some revised
+    assert SafetyPlanVersion.unscoped.count() == sum(plans.values_list("version", flat=True))
+    victims = set(CaseParticipant.unscoped.filter(role=ParticipantRole.VICTIM).values_list("pk", flat=True))
+    assert set(plans.values_list("participant_id", flat=True)) <= victims
+
+    # The Victims' Code: an agreement per victim with a plan, updates given, a few overdue, and
+    # exactly one open regular update for each victim who agreed regular ones.
+    agreements = VcopVictimSettings.unscoped.all()
+    assert agreements.count() == plans.count()
+    updates = VcopUpdateDue.unscoped.all()
+    assert set(updates.values_list("participant_id", flat=True)) <= victims
+    assert (
+        updates.filter(status=VcopUpdateStatus.SENT).count() > updates.filter(status=VcopUpdateStatus.OPEN).count() / 2
+    )
+    for update in updates.filter(status=VcopUpdateStatus.SENT, kind=VcopUpdateKind.EVENT).select_related("event"):
+        assert update.event.occurred_at <= update.sent_at
+    periodic = agreements.filter(update_frequency__in=list(REGULAR_PERIODS))
+    regular = updates.filter(kind=VcopUpdateKind.REGULAR, status=VcopUpdateStatus.OPEN)
+    assert sorted(regular.values_list("participant_id", flat=True)) == sorted(
+        periodic.values_list("participant_id", flat=True)
+    )
+    manager = User.objects.get(email=demo_email("manager"))
+    assert 1 <= len(unit_overdue_updates_for(user=manager)) <= updates.count() / 2
+
+    # The criminal-justice record: arrests, some released on bail; the checklist ticked.
+    records = JusticeRecord.unscoped.all()
+    assert records.filter(arrested_at__isnull=False).count() == records.count() > 0
+    assert records.filter(bail_started_on__isnull=False).exists()
+    assert ChecklistTick.unscoped.filter(done=True, case__justice_record__isnull=False).exists()
+
+    # Orders: in force, some ending soon with their expiry reminder, some breached (a timeline
+    # entry linked to the order that raised a red flag).
+    orders = Order.unscoped.all()
+    assert orders.filter(status=OrderStatus.IN_FORCE).count() == orders.count() > 0
+    ending = unit_orders_ending_for(user=manager)
+    assert ending
+    reminded = set(Task.unscoped.filter(kind=TaskKind.ORDER_EXPIRY).values_list("case_id", flat=True))
+    assert {row.order.case_id for row in ending if row.days_left <= 90} <= reminded
+    breaches = TimelineEntry.unscoped.filter(order__isnull=False).select_related("order")
+    assert breaches.exists()
+    for entry in breaches:
+        assert entry.order.starts_on <= entry.occurred_on <= (entry.order.ends_on or entry.occurred_on)
+        assert RedFlagAlert.unscoped.filter(case=entry.case, rule_key="breach").exists()
+
+    # Treatment programmes, kept in the clinical compartment, with attendance recorded.
+    programmes = PerpetratorIntervention.unscoped.filter(kind=InterventionKind.TREATMENT_PROGRAMME)
+    assert programmes.exists()
+    assert set(programmes.values_list("compartment", flat=True)) == {"health"}
+    sessions = ProgrammeSession.unscoped.filter(programme__in=programmes)
+    assert sessions.exclude(attendance="").exists()
+    assert not sessions.exclude(attendance="").filter(planned_on__gt=timezone.localdate()).exists()
+
+    # Written through the services: each order's creation is in the audit log.
+    audited = set(
+        AuditEvent.objects.filter(action=AuditAction.CREATE, object_type="interventions.order").values_list(
+            "object_id", flat=True
+        )
+    )
+    assert audited == {str(pk) for pk in orders.values_list("pk", flat=True)}

@@ -201,6 +201,54 @@ def test_the_rules_run_makes_the_reminder_due_now(team: Team):
     assert [t.due_date for t in reminders] == [today]  # the 30-day threshold; the 90-day one is superseded
 
 
+@pytest.mark.parametrize(
+    ("days_left", "reminders_at_once"),
+    [
+        (100, []),  # no threshold reached: the daily run makes the 90-day one when its day comes
+        (90, [90]),
+        (20, [30]),  # the 90- and 30-day marks are behind it: one reminder, due today, not two
+        (5, [7]),  # every mark is behind it: one reminder, due today
+        (0, [7]),
+    ],
+)
+def test_an_order_recorded_late_gets_one_reminder_at_once_due_today(
+    team: Team, days_left: int, reminders_at_once: list[int]
+):
+    today = timezone.localdate()
+    order = _spo(team, starts_on=today - timedelta(days=800), ends_on=today + timedelta(days=days_left))
+    reminders = list(Task.unscoped.filter(case=team.case, kind=TaskKind.ORDER_EXPIRY))
+    assert [int(t.rule.split(":")[1]) for t in reminders] == reminders_at_once
+    assert all(t.due_date == today for t in reminders)
+    if reminders:
+        made = AuditEvent.objects.get(object_type="work.task", object_id=str(reminders[0].pk))
+        assert (made.actor, made.detail["reason"]) == (team.investigator, services.ORDER_RECORDED)
+    # The daily run changes nothing more the same day...
+    work_rules_apply(case=team.case, reason="daily")
+    assert Task.unscoped.filter(case=team.case, kind=TaskKind.ORDER_EXPIRY).count() == len(reminders)
+    # ...and the next threshold still comes on its day (the 7-day one for an order recorded 20 days out).
+    if days_left == 20:
+        later = work_rules_order_expiry_reminders(
+            case=team.case, actor=None, reason="daily", today=order.ends_on - timedelta(days=7)
+        )
+        assert [t.due_date for t in later] == [order.ends_on - timedelta(days=7)]
+
+
+def test_an_order_granted_later_gets_its_reminder_when_granted(team: Team):
+    today = timezone.localdate()
+    order = _spo(team, starts_on=today - timedelta(days=800), ends_on=today + timedelta(days=20), status="applied")
+    assert not Task.unscoped.filter(kind=TaskKind.ORDER_EXPIRY).exists()
+    draft = services.OrderDraft(
+        kind=order.kind,
+        status=OrderStatus.GRANTED,
+        starts_on=order.starts_on,
+        ends_on=order.ends_on,
+        conditions=order.conditions,
+    )
+    services.order_update(actor=team.investigator, order=order, expected_version=order.version, draft=draft)
+    [reminder] = Task.unscoped.filter(kind=TaskKind.ORDER_EXPIRY)
+    assert reminder.due_date == today
+
+
 # --- breaches -----------------------------------------------------------------------------------
 
 

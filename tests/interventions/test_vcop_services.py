@@ -20,6 +20,7 @@ from masip.interventions.models_vcop import (
     VcopEvent,
     VcopEventKind,
     VcopUpdateDue,
+    VcopUpdateKind,
     VcopUpdateStatus,
     VcopVictimSettings,
     VcopView,
@@ -74,7 +75,7 @@ def test_arrest_on_friday_before_bank_holiday_is_due_tuesday_with_enhanced_right
     _not_enhanced(world, second)
     vcop_event_recorded(case=world.case, kind=VcopEventKind.ARREST, occurred_at=FRIDAY_ARREST, actor=world.officer)
 
-    updates = {u.participant_id: u for u in VcopUpdateDue.unscoped.all()}
+    updates = {u.participant_id: u for u in VcopUpdateDue.unscoped.filter(kind=VcopUpdateKind.EVENT)}
     # One per victim, none for the suspect.
     assert set(updates) == {world.victim.pk, second.pk}
     assert updates[world.victim.pk].due_on == TUESDAY

@@ -566,6 +566,8 @@ def case_participant_add(
     Guarantees: the actor may change the case's team data; the person is a record of the case's
     unit; a person already taking part in the same role is refused; nothing is written on refusal.
     """
+    from masip.interventions import hooks as interventions_hooks
+
     _require_team_change(actor, case)
     errors: dict[str, str] = {}
     if role not in ParticipantRole.values:
@@ -596,6 +598,7 @@ def case_participant_add(
             person_id=person.pk,
             fields=["person", "role", *(["relationship"] if text else [])],
         )
+        interventions_hooks.case_participant_added(participant=participant, actor=actor, request=request)
     return participant
 
 

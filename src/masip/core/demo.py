@@ -49,6 +49,7 @@ from masip.cases.models import (
 )
 from masip.core.models import TimeStampedModel
 from masip.core.workdays import add_working_days
+from masip.interventions.demo import demo_interventions
 from masip.panel.demo import demo_panel
 from masip.people.models import Gender, Person, PersonFlag
 from masip.referrals.models import (
@@ -448,6 +449,7 @@ class _Builder:
         ReferralSubject.unscoped.bulk_update(self._restamped(subjects), stamps, batch_size=500)
         Screening.unscoped.bulk_update(self._restamped(screenings), stamps, batch_size=500)
         Assessment.unscoped.bulk_update(self._restamped(assessments), stamps, batch_size=500)
+        demo_interventions(team=team, seed=seed)  # safety, Victims' Code, justice, orders, programmes
 
         # The referrals still waiting go through the intake services, as live ones do.
         waiting = _OpenQueue(self, unit, staff, agencies).build()

@@ -22,3 +22,12 @@ def vcop_event_recorded(
     vcop_event_record(
         case=case, kind=kind, occurred_at=occurred_at, actor=actor, source=VcopEventSource.LEGAL, request=request
     )
+
+
+def case_participant_added(*, participant: Any, actor: Any = None, request: HttpRequest | None = None) -> None:
+    """Someone has just been added to a case (cases.services, in its transaction). A victim is
+    owed the Victims' Code updates of the case's events of the last 28 days, due counted from
+    today; anyone else, nothing."""
+    from masip.interventions.services_vcop import vcop_victim_added
+
+    vcop_victim_added(participant=participant, actor=actor, request=request)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from masip.access.managers import CaseScopedQuerySet, VisibleOnly
 from masip.access.policy import Compartment
@@ -22,6 +24,7 @@ __all__ = [
     "VcopEventSource",
     "VcopFrequency",
     "VcopUpdateDue",
+    "VcopUpdateKind",
     "VcopUpdateStatus",
     "VcopVictimSettings",
     "VcopView",
@@ -59,9 +62,20 @@ class VcopFrequency(models.TextChoices):
     EVENTS_ONLY = "events_only", "Only when something happens"
 
 
+# The frequencies that make regular updates fall due, and how long each period lasts (months,
+# days): a month is a calendar month (31 January + 1 month = 28 or 29 February).
+REGULAR_PERIODS = {VcopFrequency.WEEKLY: (0, 7), VcopFrequency.FORTNIGHTLY: (0, 14), VcopFrequency.MONTHLY: (1, 0)}
+
+
 class VcopUpdateStatus(models.TextChoices):
     OPEN = "open", "To be given"
     SENT = "sent", "Given"
+    WITHDRAWN = "withdrawn", "No longer due"
+
+
+class VcopUpdateKind(models.TextChoices):
+    EVENT = "event", "Told of an event"
+    REGULAR = "regular", "Regular update"
 
 
 class VcopViewTopic(models.TextChoices):
@@ -79,6 +93,8 @@ class VcopVictimSettings(CaseDataModel):
     enhanced_rights = models.BooleanField(default=True)
     enhanced_reason = EncryptedTextField(blank=True)
     update_frequency = models.CharField(max_length=16, choices=VcopFrequency.choices, blank=True)
+    # The day the current frequency was agreed: regular updates are counted from it.
+    frequency_agreed_on = models.DateField(null=True, blank=True)
     channel = models.CharField(max_length=16, choices=ContactChannel.choices, blank=True)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
 
@@ -144,17 +160,20 @@ class VcopEvent(CaseDataModel):
 
 
 class VcopUpdateDue(CaseDataModel):
-    """One victim to be told of one event by `due_on` (the end of that working day), and, once
-    done, when, how, by whom and what they were told."""
+    """One victim to be told of one event (kind `event`), or given their agreed regular update
+    (kind `regular`, no event), by `due_on` (the end of that day), and, once done, when, how, by
+    whom and what they were told. A regular update no longer due (the victim chose another
+    frequency) is `withdrawn`, never deleted."""
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="vcop_updates")
-    event = models.ForeignKey(VcopEvent, on_delete=models.CASCADE, related_name="updates")
+    kind = models.CharField(max_length=8, choices=VcopUpdateKind.choices, default=VcopUpdateKind.EVENT)
+    event = models.ForeignKey(VcopEvent, on_delete=models.CASCADE, related_name="updates", null=True, blank=True)
     participant = models.ForeignKey("cases.CaseParticipant", on_delete=models.CASCADE, related_name="vcop_updates")
     compartment = models.CharField(max_length=16, choices=Compartment.choices, default=Compartment.TEAM)
     # The victim's rights when the event was recorded: the deadline does not move afterwards.
     enhanced_rights = models.BooleanField()
     due_on = models.DateField()
-    status = models.CharField(max_length=8, choices=VcopUpdateStatus.choices, default=VcopUpdateStatus.OPEN)
+    status = models.CharField(max_length=12, choices=VcopUpdateStatus.choices, default=VcopUpdateStatus.OPEN)
     sent_at = models.DateTimeField(null=True, blank=True)
     sent_channel = models.CharField(max_length=16, choices=ContactChannel.choices, blank=True)
     sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
@@ -171,7 +190,25 @@ class VcopUpdateDue(CaseDataModel):
         indexes = [models.Index(fields=["case", "status", "due_on"], name="vcop_update_case_status")]
         constraints = [
             models.UniqueConstraint(fields=["event", "participant"], name="vcop_update_one_per_victim"),
+            models.UniqueConstraint(
+                fields=["participant"],
+                condition=Q(kind="regular", status="open"),
+                name="vcop_one_open_regular_per_victim",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="event", event__isnull=False) | Q(kind="regular", event__isnull=True),
+                name="vcop_update_event_iff_event_kind",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Update due {self.due_on:%d %b %Y}"
+
+    @property
+    def what(self) -> str:
+        """What the victim is to be told of, for pages: the event, or "Regular update"."""
+        event = self.event
+        if event is None:
+            return str(VcopUpdateKind.REGULAR.label)
+        at = timezone.localtime(event.occurred_at)
+        return f"{event.get_kind_display()}, {at.day} {at:%b %Y %H:%M}"

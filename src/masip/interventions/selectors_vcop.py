@@ -19,7 +19,13 @@ from masip.access.principal import principal_for
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_listing, audit_listings_by_unit, audit_record
 from masip.cases.models import Case, CaseParticipant, CaseStatus, ParticipantRole
-from masip.interventions.models_vcop import VcopUpdateDue, VcopUpdateStatus, VcopVictimSettings, VcopView
+from masip.interventions.models_vcop import (
+    VcopUpdateDue,
+    VcopUpdateKind,
+    VcopUpdateStatus,
+    VcopVictimSettings,
+    VcopView,
+)
 
 UPDATE_TYPE = "interventions.vcopupdatedue"
 
@@ -68,6 +74,7 @@ def vcop_page_for(
     updates = list(
         VcopUpdateDue.objects.visible_to(user)
         .filter(case=case)
+        .exclude(status=VcopUpdateStatus.WITHDRAWN)
         .select_related("event", "sent_by")
         .order_by("status", "due_on", "created_at")
     )
@@ -135,14 +142,16 @@ def case_update_counts(*, user: Any, case: Case, today: date | None = None) -> d
 def unit_overdue_updates_for(
     *, user: Any, today: date | None = None, request: HttpRequest | None = None
 ) -> list[VcopUpdateDue]:
-    """Overdue updates the user may read on the open cases of the units whose caseload they
-    oversee, longest overdue first. One query; the listing is audited per unit."""
+    """Overdue updates (of events, and regular ones of victims still involved) the user may read
+    on the open cases of the units whose caseload they oversee, longest overdue first. One
+    query; the listing is audited per unit."""
     today = today or timezone.localdate()
     units = principal_for(user).units_with(Capability.OVERSEE_UNIT_CASELOAD)
     updates = list(
         VcopUpdateDue.objects.visible_to(user)
         .filter(case__unit_id__in=units, status=VcopUpdateStatus.OPEN, due_on__lt=today)
         .exclude(case__status=CaseStatus.CLOSED)
+        .exclude(kind=VcopUpdateKind.REGULAR, participant__ended_at__isnull=False)
         .select_related("case__unit", "event")
         .defer("case__summary", "case__closure_details", "summary")
         .order_by("due_on", "case__reference")

@@ -7,6 +7,7 @@ with its audit row inside; the events the Victims' Code obliges the unit to pass
 from __future__ import annotations
 
 import calendar
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -46,6 +47,7 @@ SPO_MINIMUM_YEARS = 2
 NOTIFY_DAYS = 3  # SPO and DAPO subjects notify the police of their name and address within 3 days
 DAPN_HOURS = 48
 TEXT_MAX_LENGTH = 5_000
+ORDER_RECORDED = "order_recorded"  # the reason the order-expiry rule ran, in its audit rows
 
 
 def add_months(day: date, months: int) -> date:
@@ -398,11 +400,24 @@ def _order_decided(order: Order, before: str | None, actor: Any, request: HttpRe
         _tell_victims(order.case, "order_refused", timezone.now(), actor, request)
 
 
+def _expiry_reminders(order: Order, actor: Any, request: HttpRequest | None) -> None:
+    """The order's expiry reminders as the daily rules run would make them, made now, so an
+    order recorded late (its 90- or 30-day mark already behind it) is not left without one until
+    the next run: the work app's rule makes one reminder only, at the nearest threshold reached
+    (due today), or none before the 90-day mark (see work_rules_order_expiry_reminders)."""
+    from masip.cases.models import CaseStatus
+    from masip.work.services import work_rules_order_expiry_reminders
+
+    if order.is_active and order.ends_on is not None and order.case.status != CaseStatus.CLOSED:
+        work_rules_order_expiry_reminders(case=order.case, actor=actor, reason=ORDER_RECORDED, request=request)
+
+
 def order_create(*, actor: Any, case: Case, draft: OrderDraft, request: HttpRequest | None = None) -> Order:
     """Add an order to the case's register. Refused (ValidationError by field) when it ends
     before it starts, an SPO is shorter than two years and not until further order, and so on.
     An order recorded as granted or in force tells the Victims' Code clock (`order_granted`);
-    refused, `order_refused`."""
+    refused, `order_refused`; granted or in force with an end date, its expiry reminder is made
+    at once when a threshold is already reached."""
     require_case_action(actor, case.unit_id, Compartment.TEAM, Action.CREATE)
     values = order_check(draft)
     with transaction.atomic():
@@ -417,6 +432,7 @@ def order_create(*, actor: Any, case: Case, draft: OrderDraft, request: HttpRequ
             fields=sorted(name for name, value in values.items() if value not in (None, "", False)),
         )
         _order_decided(order, None, actor, request)
+        _expiry_reminders(order, actor, request)
     return order
 
 
@@ -448,6 +464,7 @@ def order_update(
             fields=changed,
         )
         _order_decided(order, before["status"], actor, request)
+        _expiry_reminders(order, actor, request)
     return order
 
 
@@ -522,8 +539,16 @@ def checklist_parse(text: str) -> tuple[str, list[ChecklistItem]]:
     return str(data["version"]), items
 
 
+@functools.cache
+def _shipped_checklist() -> tuple[str, tuple[ChecklistItem, ...]]:
+    version, items = checklist_parse(CHECKLIST_FILE.read_text(encoding="utf-8"))
+    return version, tuple(items)
+
+
 def checklist_default() -> tuple[str, list[ChecklistItem]]:
-    return checklist_parse(CHECKLIST_FILE.read_text(encoding="utf-8"))
+    """masip's own checklist, as shipped (read once per process: the file changes only with masip)."""
+    version, items = _shipped_checklist()
+    return version, list(items)
 
 
 def checklist_load(*, unit: Any, text: str, actor: Any = None) -> ChecklistVersion:

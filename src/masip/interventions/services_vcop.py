@@ -3,7 +3,7 @@ orders, the events they must be told of, and the updates given to them."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -22,19 +22,24 @@ from masip.interventions import services_safety
 from masip.interventions.models_safety import SafeChannel
 from masip.interventions.models_vcop import (
     ENHANCED_WORKING_DAYS,
+    REGULAR_PERIODS,
     STANDARD_WORKING_DAYS,
     VcopEvent,
     VcopEventKind,
     VcopEventSource,
     VcopFrequency,
     VcopUpdateDue,
+    VcopUpdateKind,
     VcopUpdateStatus,
     VcopVictimSettings,
     VcopView,
     VcopViewTopic,
 )
+from masip.interventions.services_legal import add_months
 
 TEXT_MAX_LENGTH = 5_000
+# A victim added to a case is owed the updates of the events of this many days before.
+LATE_VICTIM_DAYS = 28
 
 
 # The safety plan's channels as the channels an update is given by ("through the advocate" is
@@ -119,6 +124,7 @@ def vcop_settings_save(
     if errors:
         raise ValidationError(errors)
     fields = ["enhanced_rights", "enhanced_reason", "update_frequency", "channel", "updated_by"]
+    today = timezone.localdate()
     with transaction.atomic():
         current = VcopVictimSettings.unscoped.filter(participant=participant).first()
         if current is None:
@@ -130,6 +136,7 @@ def vcop_settings_save(
                         enhanced_rights=enhanced_rights,
                         enhanced_reason=enhanced_reason,
                         update_frequency=update_frequency,
+                        frequency_agreed_on=today if update_frequency else None,
                         channel=channel,
                         updated_by=actor,
                         created_by=actor,
@@ -141,6 +148,9 @@ def vcop_settings_save(
             # The form was opened before any agreement existed: someone else's is not overwritten.
             raise StaleEditError(str(VcopVictimSettings._meta.verbose_name))
         else:
+            if update_frequency != current.update_frequency:
+                current.frequency_agreed_on = today if update_frequency else None
+                fields.insert(-1, "frequency_agreed_on")
             current.enhanced_rights = enhanced_rights
             current.enhanced_reason = enhanced_reason
             current.update_frequency = update_frequency
@@ -157,6 +167,7 @@ def vcop_settings_save(
             case_id=case.pk,
             fields=fields[:-1],
         )
+        regular_update_sync(participant=participant, actor=actor, request=request)
     return current
 
 
@@ -255,25 +266,152 @@ def vcop_event_record(
             fields=["kind", "occurred_at", "source"],
         )
         for victim in active_victims(case):
-            enhanced = _enhanced(victim)
-            update = VcopUpdateDue.unscoped.create(
+            _event_update_create(event, victim, occurred_on, actor, request)
+    return event
+
+
+def _event_update_create(
+    event: VcopEvent, victim: CaseParticipant, counted_from: date, actor: Any, request: HttpRequest | None
+) -> VcopUpdateDue:
+    enhanced = _enhanced(victim)
+    update = VcopUpdateDue.unscoped.create(
+        case=event.case,
+        kind=VcopUpdateKind.EVENT,
+        event=event,
+        participant=victim,
+        enhanced_rights=enhanced,
+        due_on=update_due_on(occurred_on=counted_from, enhanced_rights=enhanced),
+        created_by=actor,
+    )
+    audit_record(
+        action=AuditAction.CREATE,
+        actor=actor,
+        request=request,
+        unit=event.case.unit,
+        obj=update,
+        case_id=event.case_id,
+        fields=["event", "participant", "enhanced_rights", "due_on"],
+    )
+    return update
+
+
+def vcop_victim_added(
+    *, participant: CaseParticipant, actor: Any = None, request: HttpRequest | None = None
+) -> list[VcopUpdateDue]:
+    """A victim has just joined the case: they are owed the updates of the case's events of the
+    last 28 days (LATE_VICTIM_DAYS), as every victim then was, due counted from today (1 working
+    day with enhanced rights, 5 otherwise). Runs in the caller's transaction; idempotent (an
+    event they are already owed is skipped); each update made is audited. Anyone else than a
+    current victim is owed nothing."""
+    if participant.role != ParticipantRole.VICTIM or participant.ended_at is not None:
+        return []
+    today = timezone.localdate()
+    since = timezone.now() - timedelta(days=LATE_VICTIM_DAYS)
+    events = (
+        VcopEvent.unscoped.filter(case_id=participant.case_id, occurred_at__gte=since)
+        .exclude(updates__participant=participant)
+        .select_related("case__unit")
+        .order_by("occurred_at")
+    )
+    with transaction.atomic():
+        return [_event_update_create(event, participant, today, actor, request) for event in events]
+
+
+def regular_update_due_on(*, counted_from: date, frequency: str) -> date | None:
+    """The day a regular update falls due one period after `counted_from` (None: the frequency
+    makes no regular update due)."""
+    period = REGULAR_PERIODS.get(frequency)  # type: ignore[call-overload]
+    if period is None:
+        return None
+    months, days = period
+    return add_months(counted_from, months) + timedelta(days=days)
+
+
+def regular_update_sync(
+    *, participant: CaseParticipant, actor: Any = None, request: HttpRequest | None = None
+) -> VcopUpdateDue | None:
+    """Bring the victim's open regular update in line with what was agreed: with a weekly,
+    fortnightly or monthly frequency, exactly one open regular update, due one period after the
+    later of the last update given to them (of any kind) and the day the frequency was agreed;
+    otherwise (no frequency, events only, or no longer involved) none: an open one is withdrawn.
+    Runs in the caller's transaction (the victim's row is locked so two runs do not race);
+    idempotent; what it makes or moves is audited. Returns the open regular update, if any."""
+    with transaction.atomic():
+        victim = CaseParticipant.unscoped.select_for_update().select_related("case__unit").get(pk=participant.pk)
+        case = victim.case
+        current = VcopUpdateDue.unscoped.filter(
+            participant=victim, kind=VcopUpdateKind.REGULAR, status=VcopUpdateStatus.OPEN
+        ).first()
+        agreed = VcopVictimSettings.unscoped.filter(participant=victim).first()
+        due_on = None
+        if agreed is not None and victim.ended_at is None and victim.role == ParticipantRole.VICTIM:
+            counted_from = agreed.frequency_agreed_on or timezone.localdate(agreed.updated_at)
+            last_given = (
+                VcopUpdateDue.unscoped.filter(participant=victim, status=VcopUpdateStatus.SENT)
+                .order_by("-sent_at")
+                .values_list("sent_at", flat=True)
+                .first()
+            )
+            if last_given is not None:
+                counted_from = max(counted_from, timezone.localdate(last_given))
+            due_on = regular_update_due_on(counted_from=counted_from, frequency=agreed.update_frequency)
+        if due_on is None:
+            if current is not None:
+                current.status = VcopUpdateStatus.WITHDRAWN
+                save_versioned(current, expected_version=current.version, fields=["status"])
+                _audit_regular(current, case, actor, request, AuditAction.CHANGE, ["status"])
+            return None
+        if current is None:
+            current = VcopUpdateDue.unscoped.create(
                 case=case,
-                event=event,
+                kind=VcopUpdateKind.REGULAR,
                 participant=victim,
-                enhanced_rights=enhanced,
-                due_on=update_due_on(occurred_on=occurred_on, enhanced_rights=enhanced),
+                enhanced_rights=bool(agreed and agreed.enhanced_rights),
+                due_on=due_on,
                 created_by=actor,
             )
-            audit_record(
-                action=AuditAction.CREATE,
-                actor=actor,
-                request=request,
-                unit=case.unit,
-                obj=update,
-                case_id=case.pk,
-                fields=["event", "participant", "enhanced_rights", "due_on"],
-            )
-    return event
+            _audit_regular(current, case, actor, request, AuditAction.CREATE, ["kind", "participant", "due_on"])
+        elif current.due_on != due_on:
+            current.due_on = due_on
+            save_versioned(current, expected_version=current.version, fields=["due_on"])
+            _audit_regular(current, case, actor, request, AuditAction.CHANGE, ["due_on"])
+        return current
+
+
+def _audit_regular(
+    update: VcopUpdateDue, case: Case, actor: Any, request: HttpRequest | None, action: AuditAction, fields: list[str]
+) -> None:
+    audit_record(
+        action=action,
+        actor=actor,
+        request=request,
+        unit=case.unit,
+        obj=update,
+        case_id=case.pk,
+        fields=fields,
+        detail={"kind": "regular", "status": str(update.status), "due_on": update.due_on.isoformat()},
+    )
+
+
+def regular_updates_sync_all() -> tuple[int, int]:
+    """Run `regular_update_sync` over every victim with an agreement on a case that is not
+    closed, and withdraw the open regular updates of closed cases: (victims seen, open regular
+    updates after). Safe to run any number of times."""
+    from masip.cases.models import CaseStatus
+
+    seen = 0
+    agreements = VcopVictimSettings.unscoped.exclude(case__status=CaseStatus.CLOSED).select_related("participant")
+    for agreement in agreements.order_by("pk").iterator():
+        regular_update_sync(participant=agreement.participant)
+        seen += 1
+    for update in VcopUpdateDue.unscoped.filter(
+        kind=VcopUpdateKind.REGULAR, status=VcopUpdateStatus.OPEN, case__status=CaseStatus.CLOSED
+    ).select_related("case__unit"):
+        update.status = VcopUpdateStatus.WITHDRAWN
+        save_versioned(update, expected_version=update.version, fields=["status"])
+        _audit_regular(update, update.case, None, None, AuditAction.CHANGE, ["status"])
+    open_now = VcopUpdateDue.unscoped.filter(kind=VcopUpdateKind.REGULAR, status=VcopUpdateStatus.OPEN).count()
+    return seen, open_now
 
 
 def vcop_update_mark_sent(
@@ -300,7 +438,7 @@ def vcop_update_mark_sent(
     errors: dict[str, str] = {}
     if sent_at is None or timezone.is_naive(sent_at):
         errors["sent_at"] = "Enter the date and time the victim was told."
-    elif sent_at < update.event.occurred_at:
+    elif update.event is not None and sent_at < update.event.occurred_at:
         errors["sent_at"] = (
             f"The victim cannot have been told before the event happened "
             f"({timezone.localtime(update.event.occurred_at):%d %b %Y %H:%M}). Check the date and time."
@@ -341,4 +479,6 @@ def vcop_update_mark_sent(
             fields=fields,
             detail={"version": update.version},
         )
+        # Any update given starts the victim's next regular period.
+        regular_update_sync(participant=update.participant, actor=actor, request=request)
     return update

@@ -11,8 +11,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from masip.access.decorators import case_permission
-from masip.access.policy import Action, Compartment
+from masip.access.decorators import case_permission, reads_audited_together, requires_capability
+from masip.access.policy import Action, Capability, Compartment
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.cases.models import Case
@@ -284,3 +284,16 @@ def checklist_tick(request: HttpRequest, case: Case) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(reverse("interventions:checklist_page", kwargs={"case_id": case.pk}))
+
+
+@reads_audited_together
+@requires_capability(Capability.OVERSEE_UNIT_CASELOAD)
+def orders_expiring(request: HttpRequest) -> HttpResponse:
+    """The orders ending within 90 days on the open cases of the units the manager oversees, and
+    those ended in the last 14 days that nothing replaced, soonest first."""
+    rows = selectors.unit_orders_ending_for(user=request.user, request=request)
+    return render(
+        request,
+        "interventions/legal/unit_orders_ending.html",
+        {"rows": rows, "within": selectors.ENDING_WITHIN_DAYS, "ended_within": selectors.ENDED_WITHIN_DAYS},
+    )
