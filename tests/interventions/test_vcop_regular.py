@@ -234,3 +234,16 @@ def test_a_victim_not_enhanced_is_owed_within_5_working_days_of_joining(world: W
     [owed] = services_vcop.vcop_victim_added(participant=late)
     assert owed.due_on == add_working_days(timezone.localdate(), 5)
     assert owed.enhanced_rights is False
+
+
+def test_the_case_page_counts_a_regular_update_only_once_its_day_comes(world: World):
+    from masip.cases.selectors import case_get_for
+
+    _agree(world, "weekly")
+    [regular] = _regular(world)
+    assert regular.due_on > timezone.localdate()
+    case = case_get_for(user=world.officer, case_id=world.case.pk)
+    assert (case.vcop_open, case.vcop_overdue) == (0, 0)  # agreed today: nothing to give yet
+    VcopUpdateDue.unscoped.filter(pk=regular.pk).update(due_on=timezone.localdate())
+    case = case_get_for(user=world.officer, case_id=world.case.pk)
+    assert (case.vcop_open, case.vcop_overdue) == (1, 0)

@@ -83,10 +83,11 @@ def _at_a_glance(user: Any, cases: QuerySet[Case]) -> QuerySet[Case]:
     """Each case with what every page of it shows at a glance, read with the case itself rather
     than by queries of their own: `open_red_flags` (open alerts the user may read) and
     `latest_red_flag` (the newest one's title); `vcop_open` and `vcop_overdue` (Victims' Code
-    updates still to give, and those past their day); `orders_in_force` and `next_order_ends`
-    (the orders the user may read that are granted or in force, and the soonest end)."""
+    updates still to give, a regular one from its day, and those past their day);
+    `orders_in_force` and `next_order_ends` (the orders the user may read that are granted or in
+    force, and the soonest end)."""
     from masip.interventions.models_legal import ACTIVE_ORDER_STATUSES, Order
-    from masip.interventions.models_vcop import VcopUpdateDue, VcopUpdateStatus
+    from masip.interventions.models_vcop import VcopUpdateDue, VcopUpdateKind, VcopUpdateStatus
     from masip.timeline.models import AlertStatus, RedFlagAlert
 
     today = timezone.localdate()
@@ -95,7 +96,10 @@ def _at_a_glance(user: Any, cases: QuerySet[Case]) -> QuerySet[Case]:
         Q(ends_on__isnull=True) | Q(ends_on__gte=today)
     )
     flags = RedFlagAlert.unscoped.filter(readable, case=OuterRef("pk"), status=AlertStatus.OPEN)
-    updates = VcopUpdateDue.unscoped.filter(readable, case=OuterRef("pk"), status=VcopUpdateStatus.OPEN)
+    # A regular update (at the agreed frequency) is always open; it is to give only once its day comes.
+    updates = VcopUpdateDue.unscoped.filter(readable, case=OuterRef("pk"), status=VcopUpdateStatus.OPEN).filter(
+        Q(kind=VcopUpdateKind.EVENT) | Q(due_on__lte=today)
+    )
     return cases.annotate(
         open_red_flags=_counted(flags),
         latest_red_flag=Subquery(flags.order_by("-occurred_on", "-created_at").values("title")[:1]),
