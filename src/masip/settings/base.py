@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "masip.timeline",
     "masip.interventions",
     "masip.panel",
+    "masip.reports",
     "masip.api",
 ]
 
