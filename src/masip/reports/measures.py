@@ -1,0 +1,519 @@
+"""The unit dashboard's measures and the outcome measures (issue 9), as plain numbers.
+
+Pure reads over the database: no HTTP, no audit, no permission check (the caller decides who
+may see a unit's figures; nothing here names a person or quotes case content). Each function
+counts only what belongs to `unit_ids` and runs a fixed, small number of queries whatever the
+number of cases; day counts for medians and percentiles are fetched as a list and ranked in
+Python, which is fine at unit scale. Dates are UK days (`Period` is whole days in UK time).
+
+Percentiles interpolate linearly between the nearest ranks (as a spreadsheet's PERCENTILE.INC):
+over sorted values v[0..n-1], the p-th percentile is at position (n - 1) * p.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import (
+    Count,
+    DateTimeField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
+from django.utils import timezone
+
+from masip.cases.models import (
+    PRINCIPAL_ROLES,
+    Case,
+    CaseParticipant,
+    CaseStatus,
+    CaseStatusChange,
+    ClosureReason,
+    NoteKind,
+    ParticipantRole,
+    RiskLevel,
+)
+from masip.interventions.models_legal import Order, OrderStatus
+from masip.interventions.models_perpetrator import InterventionKind, InterventionStatus, PerpetratorIntervention
+from masip.interventions.models_vcop import VcopUpdateDue, VcopUpdateStatus
+from masip.referrals.models import Referral, ReferralSubject, TriageDecision
+from masip.reports.period import Period
+from masip.risk.models import Assessment, AssessmentStatus
+from masip.timeline.models import RedFlagAlert, TimelineEntry
+
+__all__ = [
+    "CaseIncidentRate",
+    "Counted",
+    "Days",
+    "IncidentRates",
+    "ReReferrals",
+    "RiskTransitions",
+    "Transition",
+    "closures_by_reason",
+    "decisions",
+    "incidents_per_month",
+    "interventions",
+    "open_caseload_by_risk",
+    "orders",
+    "re_referrals",
+    "red_flags",
+    "referrals_by_source",
+    "risk_transitions",
+    "time_to_decision",
+    "time_to_first_contact",
+    "treatment_completion",
+    "vcop_on_time",
+]
+
+# Six months, as the outcome measures count them: 6 x 30 days, so "per 30 days" reads as per month.
+OUTCOME_WINDOW_DAYS = 180
+MONTH_DAYS = 30
+# Follow-up after a closure: the same year the case file uses to mark a repeat (REPEAT_WINDOW).
+FOLLOW_UP = timedelta(days=365)
+
+# An order that reached one of these was granted at some point.
+WAS_GRANTED = (OrderStatus.GRANTED, OrderStatus.IN_FORCE, OrderStatus.EXPIRED, OrderStatus.DISCHARGED)
+
+_LEVEL_ORDER = {level: rank for rank, level in enumerate(RiskLevel.values)}
+
+
+@dataclass(frozen=True)
+class Counted:
+    """One figure of a table or a bar of a chart: a stable machine key, what a user reads, the count."""
+
+    key: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Days:
+    """How long something took, in whole days: the median and the 90th percentile over `n`
+    items (both None when n is 0)."""
+
+    n: int
+    median: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class Transition:
+    from_key: str
+    from_label: str
+    to_key: str
+    to_label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class RiskTransitions:
+    """Closures in the period by intake level -> level at closure (non-zero pairs only, in level
+    order), and how many went down, stayed, went up, or had no intake level to compare."""
+
+    closures: int
+    transitions: tuple[Transition, ...]
+    lowered: int
+    unchanged: int
+    raised: int
+    not_assessed_at_intake: int
+
+
+@dataclass(frozen=True)
+class CaseIncidentRate:
+    case_id: str
+    reference: str
+    before: float  # incidents per 30 days in the 6 months before acceptance
+    after: float  # incidents per 30 days from acceptance, over at most 6 months
+    days_after: int  # how many days the "after" rate is counted over
+
+
+@dataclass(frozen=True)
+class IncidentRates:
+    cases: tuple[CaseIncidentRate, ...]
+    median_before: float | None
+    median_after: float | None
+
+
+@dataclass(frozen=True)
+class ReReferrals:
+    """Of the cases in the follow-up cohort, how many the unit heard of again within a year."""
+
+    closed: int
+    re_referred: int
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def percentile(values: Iterable[float], p: float) -> float | None:
+    """The p-th percentile (0..1) of `values` by linear interpolation; None when there are none."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    position = (len(ordered) - 1) * p
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+
+
+def _days(values: list[int]) -> Days:
+    return Days(n=len(values), median=percentile(values, 0.5), p90=percentile(values, 0.9))
+
+
+def _within(field: str, period: Period) -> Q:
+    """`field` (a datetime) falls on a day of the period."""
+    return Q(**{f"{field}__gte": period.starts_at, f"{field}__lt": period.ends_before})
+
+
+def _on_a_day_of(field: str, period: Period) -> Q:
+    """`field` (a date) is a day of the period."""
+    return Q(**{f"{field}__gte": period.start, f"{field}__lte": period.end})
+
+
+def _counted(choices: Iterable[tuple[str, str]], counts: dict[str, int]) -> tuple[Counted, ...]:
+    return tuple(Counted(key, str(label), counts.get(key, 0)) for key, label in choices)
+
+
+def _local_day(moment: datetime) -> date:
+    return timezone.localdate(moment)
+
+
+# --- the unit dashboard ------------------------------------------------------------------------
+
+
+def referrals_by_source(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """Referrals received (`received_at`, drafts never are) in the period, by source agency:
+    key `agency:<id>`, label the agency's name; only agencies that referred, most first."""
+    rows = (
+        Referral.unscoped.filter(_within("received_at", period), unit_id__in=unit_ids)
+        .values("source_agency_id", "source_agency__name")
+        .annotate(count=Count("id"))
+        .order_by("-count", "source_agency__name")
+    )
+    return tuple(Counted(f"agency:{row['source_agency_id']}", row["source_agency__name"], row["count"]) for row in rows)
+
+
+def decisions(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """Triage decisions made (`decided_at`) in the period, one row per TriageDecision, zero included."""
+    rows = (
+        Referral.unscoped.filter(_within("decided_at", period), unit_id__in=unit_ids)
+        .exclude(decision="")
+        .values("decision")
+        .annotate(count=Count("id"))
+    )
+    return _counted(TriageDecision.choices, {row["decision"]: row["count"] for row in rows})
+
+
+def time_to_decision(*, unit_ids: Collection[int], period: Period) -> Days:
+    """Days from referral to triage decision, over the referrals decided in the period: the UK
+    day of `decided_at` minus the UK day of `received_at` (decided the day it came = 0)."""
+    pairs = (
+        Referral.unscoped.filter(_within("decided_at", period), unit_id__in=unit_ids, received_at__isnull=False)
+        .exclude(decision="")
+        .values_list("received_at", "decided_at")
+    )
+    return _days(
+        [(_local_day(decided) - _local_day(received)).days for received, decided in pairs if received and decided]
+    )
+
+
+def time_to_first_contact(*, unit_ids: Collection[int], period: Period) -> Days:
+    """Days from referral to first victim contact, over the cases whose first victim contact
+    was in the period.
+
+    First victim contact: the earliest `contact_at` of the case's contact records (CaseNote of
+    kind `contact`, any compartment) made with a participant whose role is victim. The
+    first-contact task is not used: ticking it off says someone closed a task, the contact
+    record says when the victim was actually spoken to, by whom and how. Referral: the UK day
+    the earliest referral linked to the case was received (the case's `opened_at` for a case
+    opened without one). Days are UK day minus UK day.
+    """
+    victim_contact = Q(notes__kind=NoteKind.CONTACT, notes__contact_with__role=ParticipantRole.VICTIM)
+    pairs = (
+        Case.unscoped.filter(unit_id__in=unit_ids)
+        .annotate(
+            first_contact=Min("notes__contact_at", filter=victim_contact),
+            referred=Coalesce(Min("referrals__received_at"), F("opened_at")),
+        )
+        .filter(first_contact__gte=period.starts_at, first_contact__lt=period.ends_before)
+        .values_list("referred", "first_contact")
+    )
+    return _days([(_local_day(contact) - _local_day(referred)).days for referred, contact in pairs])
+
+
+def open_caseload_by_risk(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """Cases open at the end of the period's last day (opened before then, and not closed
+    before then), by risk level, every level zero included.
+
+    The level is the case's risk level as it now stands (the case keeps no history of its
+    level); a case closed and later reopened counts by its current state.
+    """
+    rows = (
+        Case.unscoped.filter(unit_id__in=unit_ids, opened_at__lt=period.ends_before)
+        .exclude(status=CaseStatus.CLOSED, closed_at__lt=period.ends_before)
+        .values("risk_level")
+        .annotate(count=Count("id"))
+    )
+    return _counted(RiskLevel.choices, {row["risk_level"]: row["count"] for row in rows})
+
+
+def red_flags(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """Red-flag alerts raised (first found, `created_at`) and acknowledged (`acknowledged_at`)
+    in the period; an alert raised before and acknowledged in the period counts once, as acknowledged."""
+    totals = RedFlagAlert.unscoped.filter(case__unit_id__in=unit_ids).aggregate(
+        raised=Count("id", filter=_within("created_at", period)),
+        acknowledged=Count("id", filter=_within("acknowledged_at", period)),
+    )
+    return (
+        Counted("raised", "Red flags raised", totals["raised"]),
+        Counted("acknowledged", "Red flags acknowledged", totals["acknowledged"]),
+    )
+
+
+def orders(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """Orders applied for, granted and breached in the period.
+
+    Applied for: orders entered in the case's orders register in the period (`created_at`;
+    the register keeps no separate application date). Granted: orders whose status is or was
+    granted (granted, in force, expired, discharged) starting (`starts_on`) in the period.
+    Breached: breaches recorded on the timeline (an entry linked to an order of the register,
+    or to an SPO process) that happened (`occurred_on`) in the period, one per entry.
+    """
+    totals = Order.unscoped.filter(case__unit_id__in=unit_ids).aggregate(
+        applied=Count("id", filter=_within("created_at", period)),
+        granted=Count("id", filter=_on_a_day_of("starts_on", period) & Q(status__in=WAS_GRANTED)),
+    )
+    breached = (
+        TimelineEntry.unscoped.filter(_on_a_day_of("occurred_on", period), case__unit_id__in=unit_ids)
+        .filter(Q(order__isnull=False) | Q(order_breached__isnull=False))
+        .count()
+    )
+    return (
+        Counted("applied", "Orders applied for", totals["applied"]),
+        Counted("granted", "Orders granted", totals["granted"]),
+        Counted("breached", "Breaches of orders", breached),
+    )
+
+
+def vcop_on_time(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """Victims' Code updates (event and regular) due (`due_on`) in the period, those no longer
+    due (withdrawn) left out: given on time (UK day of `sent_at` on or before `due_on`), given
+    late, still open and overdue (due before today), still open and not yet due."""
+    today = timezone.localdate()
+    sent = Q(status=VcopUpdateStatus.SENT)
+    still_open = Q(status=VcopUpdateStatus.OPEN)
+    totals = (
+        VcopUpdateDue.unscoped.filter(_on_a_day_of("due_on", period), case__unit_id__in=unit_ids)
+        .exclude(status=VcopUpdateStatus.WITHDRAWN)
+        .aggregate(
+            on_time=Count("id", filter=sent & Q(sent_at__date__lte=F("due_on"))),
+            late=Count("id", filter=sent & Q(sent_at__date__gt=F("due_on"))),
+            overdue=Count("id", filter=still_open & Q(due_on__lt=today)),
+            not_yet_due=Count("id", filter=still_open & Q(due_on__gte=today)),
+        )
+    )
+    return (
+        Counted("on_time", "Given on time", totals["on_time"]),
+        Counted("late", "Given late", totals["late"]),
+        Counted("overdue", "Still to give and overdue", totals["overdue"]),
+        Counted("not_yet_due", "Still to give, not yet due", totals["not_yet_due"]),
+    )
+
+
+def interventions(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """Perpetrator interventions (every kind) started (`started_on`) in the period, and
+    completed (status completed, `ended_on`) in the period."""
+    totals = PerpetratorIntervention.unscoped.filter(case__unit_id__in=unit_ids).aggregate(
+        started=Count("id", filter=_on_a_day_of("started_on", period)),
+        completed=Count("id", filter=_on_a_day_of("ended_on", period) & Q(status=InterventionStatus.COMPLETED)),
+    )
+    return (
+        Counted("started", "Interventions started", totals["started"]),
+        Counted("completed", "Interventions completed", totals["completed"]),
+    )
+
+
+def closures_by_reason(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """Closures made in the period (status changes to closed, `created_at`; a case closed,
+    reopened and closed again counts twice), by reason, every ClosureReason zero included."""
+    rows = (
+        CaseStatusChange.unscoped.filter(
+            _within("created_at", period), case__unit_id__in=unit_ids, to_status=CaseStatus.CLOSED
+        )
+        .values("closure_reason")
+        .annotate(count=Count("id"))
+    )
+    return _counted(ClosureReason.choices, {row["closure_reason"]: row["count"] for row in rows})
+
+
+# --- outcome measures --------------------------------------------------------------------------
+
+
+def _intake_level() -> Subquery:
+    """The level of the case's first completed assessment (earliest `assessed_on`), judgement
+    included; a screening made at triage is moved to the case on acceptance, so it counts."""
+    first = (
+        Assessment.unscoped.filter(case_id=OuterRef("case_id"), status=AssessmentStatus.COMPLETED)
+        .annotate(final=Coalesce(NullIf("level", Value("")), "computed_level"))
+        .order_by("assessed_on", "created_at")
+        .values("final")[:1]
+    )
+    return Subquery(first)
+
+
+def risk_transitions(*, unit_ids: Collection[int], period: Period) -> RiskTransitions:
+    """Closures made in the period: the case's intake level -> its level at closure.
+
+    Intake level: the level of the case's first completed risk assessment (earliest
+    `assessed_on`; the final level, professional judgement included), `not_assessed` when it has
+    none. The case keeps no "level at acceptance" of its own. Formulations are not intake.
+    Closure level: `risk_at_closure` of the status change that closed it.
+    """
+    rows = (
+        CaseStatusChange.unscoped.filter(
+            _within("created_at", period), case__unit_id__in=unit_ids, to_status=CaseStatus.CLOSED
+        )
+        .annotate(intake=Coalesce(_intake_level(), Value(RiskLevel.NOT_ASSESSED.value)))
+        .values_list("intake", "risk_at_closure")
+    )
+    pairs = Counter((intake, closure or RiskLevel.NOT_ASSESSED.value) for intake, closure in rows)
+    labels = dict(RiskLevel.choices)
+    transitions = tuple(
+        Transition(intake, str(labels[intake]), closure, str(labels[closure]), count)
+        for (intake, closure), count in sorted(
+            pairs.items(), key=lambda item: (_LEVEL_ORDER[item[0][0]], _LEVEL_ORDER[item[0][1]])
+        )
+    )
+    compared = [(i, c, n) for (i, c), n in pairs.items() if RiskLevel.NOT_ASSESSED not in (i, c)]
+    return RiskTransitions(
+        closures=sum(pairs.values()),
+        transitions=transitions,
+        lowered=sum(n for i, c, n in compared if _LEVEL_ORDER[c] < _LEVEL_ORDER[i]),
+        unchanged=sum(n for i, c, n in compared if c == i),
+        raised=sum(n for i, c, n in compared if _LEVEL_ORDER[c] > _LEVEL_ORDER[i]),
+        not_assessed_at_intake=sum(n for (i, _c), n in pairs.items() if i == RiskLevel.NOT_ASSESSED),
+    )
+
+
+def incidents_per_month(*, unit_ids: Collection[int], period: Period) -> IncidentRates:
+    """Per case open at some time in the period (opened before its end, not closed before its
+    start): timeline incidents per 30 days before and after acceptance, and the median of each.
+
+    Acceptance: the UK day of the case's `opened_at` (a case opens when its referral is
+    accepted). Before: the 180 days before that day; rate = incidents / 180 x 30. After: from
+    that day for at most 180 days, stopping at the closure day of a closed case, else at the
+    period's last day; rate = incidents / days x 30. Incidents: the `incidents` of each timeline
+    entry (every compartment), counted on its first day (`occurred_on`). Rates are rounded to
+    two decimals; the medians are of the rounded rates.
+    """
+    cases = list(
+        Case.unscoped.filter(unit_id__in=unit_ids, opened_at__lt=period.ends_before)
+        .exclude(closed_at__lt=period.starts_at)
+        .order_by("opened_at", "reference")
+        .values_list("id", "reference", "opened_at", "closed_at")
+    )
+    if not cases:
+        return IncidentRates(cases=(), median_before=None, median_after=None)
+    windows = {}
+    for case_id, _reference, opened_at, closed_at in cases:
+        accepted = _local_day(opened_at)
+        last = min(accepted + timedelta(days=OUTCOME_WINDOW_DAYS - 1), period.end)
+        if closed_at is not None:
+            last = min(last, _local_day(closed_at))
+        windows[case_id] = (accepted, max(last, accepted))
+    earliest = min(accepted for accepted, _last in windows.values()) - timedelta(days=OUTCOME_WINDOW_DAYS)
+    latest = max(last for _accepted, last in windows.values())
+    days = (
+        TimelineEntry.unscoped.filter(case_id__in=windows, occurred_on__gte=earliest, occurred_on__lte=latest)
+        .order_by()
+        .values("case_id", "occurred_on")
+        .annotate(total=Sum("incidents"))
+        .values_list("case_id", "occurred_on", "total")
+    )
+    before: Counter[object] = Counter()
+    after: Counter[object] = Counter()
+    for case_id, day, incidents in days:
+        accepted, last = windows[case_id]
+        if accepted - timedelta(days=OUTCOME_WINDOW_DAYS) <= day < accepted:
+            before[case_id] += incidents
+        elif accepted <= day <= last:
+            after[case_id] += incidents
+    rates = []
+    for case_id, reference, _opened, _closed in cases:
+        accepted, last = windows[case_id]
+        span = (last - accepted).days + 1
+        rates.append(
+            CaseIncidentRate(
+                case_id=str(case_id),
+                reference=reference,
+                before=round(before[case_id] * MONTH_DAYS / OUTCOME_WINDOW_DAYS, 2),
+                after=round(after[case_id] * MONTH_DAYS / span, 2),
+                days_after=span,
+            )
+        )
+    return IncidentRates(
+        cases=tuple(rates),
+        median_before=percentile([rate.before for rate in rates], 0.5),
+        median_after=percentile([rate.after for rate in rates], 0.5),
+    )
+
+
+def re_referrals(*, unit_ids: Collection[int], period: Period) -> ReReferrals:
+    """Re-referral within 12 months of closure, for the cases whose 12 months of follow-up end
+    in the period: cases now closed whose `closed_at` falls in the period moved back 365 days.
+
+    Re-referred: the unit received (`received_at`) a referral within 365 days after the
+    closure naming, as a linked person (ReferralSubject.person), someone who was the case's
+    victim, perpetrator or suspect; or a later case is marked `repeat_of` it.
+    """
+    closed_at = OuterRef("closed_at")
+    later_referral = ReferralSubject.unscoped.filter(
+        referral__unit_id=OuterRef("unit_id"),
+        referral__received_at__gt=closed_at,
+        referral__received_at__lte=ExpressionWrapper(closed_at + FOLLOW_UP, output_field=DateTimeField()),
+        person_id__in=CaseParticipant.unscoped.filter(
+            case_id=OuterRef(OuterRef("pk")), role__in=PRINCIPAL_ROLES
+        ).values("person_id"),
+    )
+    flags = (
+        Case.unscoped.filter(
+            unit_id__in=unit_ids,
+            status=CaseStatus.CLOSED,
+            closed_at__gte=period.starts_at - FOLLOW_UP,
+            closed_at__lt=period.ends_before - FOLLOW_UP,
+        )
+        .annotate(again=Exists(later_referral) | Exists(Case.unscoped.filter(repeat_of_id=OuterRef("pk"))))
+        .values_list("again", flat=True)
+    )
+    values = list(flags)
+    return ReReferrals(closed=len(values), re_referred=sum(1 for again in values if again))
+
+
+def treatment_completion(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """Perpetrator treatment programmes (kind treatment programme): started (`started_on`) in
+    the period; ended (`ended_on`) in the period, whatever the outcome; of those, completed
+    (status completed). Completion rate = completed / ended."""
+    totals = PerpetratorIntervention.unscoped.filter(
+        case__unit_id__in=unit_ids, kind=InterventionKind.TREATMENT_PROGRAMME
+    ).aggregate(
+        started=Count("id", filter=_on_a_day_of("started_on", period)),
+        ended=Count("id", filter=_on_a_day_of("ended_on", period)),
+        completed=Count("id", filter=_on_a_day_of("ended_on", period) & Q(status=InterventionStatus.COMPLETED)),
+    )
+    return (
+        Counted("started", "Programmes started", totals["started"]),
+        Counted("ended", "Programmes ended", totals["ended"]),
+        Counted("completed", "Programmes completed", totals["completed"]),
+    )
