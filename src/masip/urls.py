@@ -22,6 +22,7 @@ urlpatterns = [
     path("alerts/", include("masip.timeline.urls_unit")),
     path("interventions/", include("masip.interventions.urls_unit")),
     path("panel/", include("masip.panel.urls")),
+    path("reports/", include("masip.reports.urls")),
     path("work/", include("masip.work.urls")),
     path("audit/", include("masip.audit.urls")),
     path("api/", include("masip.api.urls")),

@@ -74,6 +74,12 @@ NAVIGATION: tuple[NavEntry, ...] = (
         (Capability.ATTEND_PANEL, Capability.CHAIR_PANEL),
     ),
     NavEntry(
+        "Unit dashboard",
+        "reports:dashboard",
+        "The unit's referrals, decisions, caseload, orders and outcomes over a period, as counts.",
+        (Capability.VIEW_AGGREGATES,),
+    ),
+    NavEntry(
         "Break-glass reviews",
         "cases:break_glass_reviews",
         "Review each opening of a case by someone outside its case team.",

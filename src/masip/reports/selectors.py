@@ -1,0 +1,98 @@
+"""What the unit dashboard shows: every measure for one unit over one period, aggregates only
+(no case, person or reference), and its reading audited."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, TypedDict
+
+from django.http import HttpRequest
+
+from masip.access.policy import Capability
+from masip.access.principal import principal_for
+from masip.accounts.models import Unit
+from masip.audit.models import AuditAction
+from masip.audit.services import audit_record
+from masip.reports import measures
+from masip.reports.period import Period
+
+
+def units_reported(*, user: Any) -> list[Unit]:
+    """The units whose aggregates the user may read, by name."""
+    return list(Unit.objects.filter(pk__in=principal_for(user).units_with(Capability.VIEW_AGGREGATES)).order_by("name"))
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    unit: Unit
+    period: Period
+    referrals_by_source: tuple[measures.Counted, ...]
+    decisions: tuple[measures.Counted, ...]
+    time_to_decision: measures.Days
+    time_to_first_contact: measures.Days
+    open_caseload_by_risk: tuple[measures.Counted, ...]
+    red_flags: tuple[measures.Counted, ...]
+    orders: tuple[measures.Counted, ...]
+    vcop_on_time: tuple[measures.Counted, ...]
+    interventions: tuple[measures.Counted, ...]
+    closures_by_reason: tuple[measures.Counted, ...]
+    risk_transitions: measures.RiskTransitions
+    incidents_median_before: float | None
+    incidents_median_after: float | None
+    incidents_cases: int
+    re_referrals: measures.ReReferrals
+    treatment_completion: tuple[measures.Counted, ...]
+
+    @property
+    def referrals_received(self) -> int:
+        return sum(row.count for row in self.referrals_by_source)
+
+    @property
+    def decided(self) -> int:
+        return sum(row.count for row in self.decisions)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.referrals_received and not self.decided and not any(r.count for r in self.open_caseload_by_risk)
+
+
+class _Scope(TypedDict):
+    unit_ids: list[int]
+    period: Period
+
+
+def dashboard_for(*, user: Any, unit: Unit, period: Period, request: HttpRequest | None = None) -> Dashboard:
+    """Every measure of the unit over the period. The caller has checked that the user may read
+    the unit's aggregates (units_reported). The reading is audited with the period only."""
+    scope = _Scope(unit_ids=[unit.pk], period=period)
+    incidents = measures.incidents_per_month(**scope)
+    dashboard = Dashboard(
+        unit=unit,
+        period=period,
+        referrals_by_source=measures.referrals_by_source(**scope),
+        decisions=measures.decisions(**scope),
+        time_to_decision=measures.time_to_decision(**scope),
+        time_to_first_contact=measures.time_to_first_contact(**scope),
+        open_caseload_by_risk=measures.open_caseload_by_risk(**scope),
+        red_flags=measures.red_flags(**scope),
+        orders=measures.orders(**scope),
+        vcop_on_time=measures.vcop_on_time(**scope),
+        interventions=measures.interventions(**scope),
+        closures_by_reason=measures.closures_by_reason(**scope),
+        risk_transitions=measures.risk_transitions(**scope),
+        incidents_median_before=incidents.median_before,
+        incidents_median_after=incidents.median_after,
+        incidents_cases=len(incidents.cases),
+        re_referrals=measures.re_referrals(**scope),
+        treatment_completion=measures.treatment_completion(**scope),
+    )
+    audit_record(
+        action=AuditAction.VIEW,
+        actor=user,
+        request=request,
+        unit=unit,
+        object_type="reports.dashboard",
+        object_id=unit.pk,
+        detail={"event": "unit_dashboard", "start": period.start.isoformat(), "end": period.end.isoformat()},
+    )
+    return dashboard

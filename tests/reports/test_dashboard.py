@@ -1,0 +1,69 @@
+"""The unit dashboard as a manager and an analyst read it: every measure for the chosen period,
+counts only, the reading audited; a reversed period gets a clear message."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.urls import reverse
+
+from masip.accounts.models import Role
+from masip.audit.models import AuditEvent
+from tests.conftest import verified_client
+from tests.factories import member
+from tests.reports.fixtures import build_world
+
+pytestmark = pytest.mark.django_db
+
+
+def _get(user, **params):
+    return verified_client(user).get(reverse("reports:dashboard"), params)
+
+
+def test_the_analyst_reads_the_measures_of_the_period_and_no_identity(django_assert_max_num_queries):
+    data = build_world()
+    analyst = member(Role.ANALYST, unit=data.unit_a)
+    client = verified_client(analyst)
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(40):
+        response = client.get(reverse("reports:dashboard"), {"start": "2025-03-01", "end": "2025-03-31"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert data.unit_a.name in body
+    # The hand-counted March of tests/reports/test_measures.py: 9 received, 7 decided.
+    assert "9 referrals received, 7 decided" in body
+    sources = body[body.index('id="referrals-by-source"') :][:2000]
+    assert sources.index("Police force P") < sources.index("NHS trust N") < sources.index("Advocacy V")
+    # No case reference reaches an aggregate page.
+    for case in data.cases.values():
+        assert case.reference not in body
+    event = AuditEvent.objects.filter(object_type="reports.dashboard").get()
+    assert event.detail == {"event": "unit_dashboard", "start": "2025-03-01", "end": "2025-03-31"}
+
+
+def test_a_period_that_ends_before_it_starts_is_refused_with_what_to_do():
+    data = build_world()
+    response = _get(member(Role.UNIT_MANAGER, unit=data.unit_a), start="2025-06-30", end="2025-04-01")
+    assert response.status_code == 400
+    assert "ends (01/04/2025) before it starts (30/06/2025)" in response.content.decode()
+    assert not AuditEvent.objects.filter(object_type="reports.dashboard").exists()
+
+
+def test_an_empty_period_is_a_report_of_zeros_not_an_error():
+    data = build_world()
+    response = _get(member(Role.UNIT_MANAGER, unit=data.unit_c), start="2020-01-01", end="2020-01-31")
+    assert response.status_code == 200
+    assert 'id="empty"' in response.content.decode()
+
+
+def test_roles_without_aggregates_are_refused():
+    data = build_world()
+    assert _get(member(Role.POLICE_INVESTIGATOR, unit=data.unit_a)).status_code == 403
+
+
+def test_the_default_period_is_the_last_twelve_months():
+    from masip.reports.forms import default_period
+
+    period = default_period(date(2026, 11, 22))
+    assert (period.start, period.end, period.days) == (date(2025, 11, 23), date(2026, 11, 22), 365)
