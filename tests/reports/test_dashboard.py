@@ -33,6 +33,11 @@ def test_the_analyst_reads_the_measures_of_the_period_and_no_identity(django_ass
     assert data.unit_a.name in body
     # The hand-counted March of tests/reports/test_measures.py: 9 received, 7 decided.
     assert "9 referrals received, 7 decided" in body
+    # The pictures carry the numbers too, and the tables beside them.
+    per_month = body[body.index('id="chart-per-month"') :][:6000]
+    assert "<svg" in per_month
+    assert ">9<" in per_month  # March's bar is labelled with its count
+    assert 'id="referrals-per-month"' in body
     sources = body[body.index('id="referrals-by-source"') :][:2000]
     assert sources.index("Police force P") < sources.index("NHS trust N") < sources.index("Advocacy V")
     # No case reference reaches an aggregate page.

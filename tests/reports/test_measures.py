@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from masip.reports.measures import (
     Transition,
     percentile,
 )
+from masip.reports.period import Period
 from tests.reports.fixtures import MARCH, NOTHING_HAPPENED, World, build_world
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +48,18 @@ def test_referrals_by_source(world: World) -> None:
         Counted(f"agency:{agencies['N'].pk}", "NHS trust N", 3),
         Counted(f"agency:{agencies['V'].pk}", "Advocacy V", 2),
     )
+
+
+def test_referrals_per_month_every_month_of_the_period(world: World) -> None:
+    # 1 Jan to 15 Apr: January R11; February R1; March R2-R10 = 9 (R6 at 00:05 on 1 March, R10 at
+    # 23:30 UK time on 31 March are March's); April none (R12 is a draft).
+    rows = of_a(world, measures.referrals_per_month, Period(date(2025, 1, 1), date(2025, 4, 15)))
+    assert [(row.key, row.label, row.count) for row in rows] == [
+        ("2025-01", "Jan 2025", 1),
+        ("2025-02", "Feb 2025", 1),
+        ("2025-03", "Mar 2025", 9),
+        ("2025-04", "Apr 2025", 0),
+    ]
 
 
 def test_decisions_every_value_zero_included(world: World) -> None:

@@ -13,7 +13,7 @@ from masip.access.principal import principal_for
 from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.reports import measures
+from masip.reports import charts, measures
 from masip.reports.period import Period
 
 
@@ -26,6 +26,7 @@ def units_reported(*, user: Any) -> list[Unit]:
 class Dashboard:
     unit: Unit
     period: Period
+    referrals_per_month: tuple[measures.Counted, ...]
     referrals_by_source: tuple[measures.Counted, ...]
     decisions: tuple[measures.Counted, ...]
     time_to_decision: measures.Days
@@ -42,6 +43,24 @@ class Dashboard:
     incidents_cases: int
     re_referrals: measures.ReReferrals
     treatment_completion: tuple[measures.Counted, ...]
+
+    @property
+    def charts(self) -> dict[str, charts.Chart]:
+        """The pictures of the page; each table beside them carries the same numbers."""
+        return {
+            "per_month": charts.vertical_bar_chart(
+                title="Referrals received each month",
+                items=[(row.label, row.count) for row in self.referrals_per_month],
+                label_header="Month",
+                value_header="Referrals",
+            ),
+            "decisions": charts.horizontal_bar_chart(
+                title="Decisions made",
+                items=[(row.label, row.count) for row in self.decisions],
+                label_header="Decision",
+                value_header="Referrals",
+            ),
+        }
 
     @property
     def referrals_received(self) -> int:
@@ -69,6 +88,7 @@ def dashboard_for(*, user: Any, unit: Unit, period: Period, request: HttpRequest
     dashboard = Dashboard(
         unit=unit,
         period=period,
+        referrals_per_month=measures.referrals_per_month(**scope),
         referrals_by_source=measures.referrals_by_source(**scope),
         decisions=measures.decisions(**scope),
         time_to_decision=measures.time_to_decision(**scope),
