@@ -17,7 +17,6 @@ from masip.reports.measures import (
     ReReferrals,
     RiskTransitions,
     Transition,
-    percentile,
 )
 from masip.reports.period import Period
 from tests.reports.fixtures import MARCH, NOTHING_HAPPENED, World, build_world
@@ -201,6 +200,7 @@ def test_treatment_completion(world: World) -> None:
 
 
 ALL = [
+    measures.referrals_per_month,
     measures.referrals_by_source,
     measures.decisions,
     measures.time_to_decision,
@@ -256,10 +256,3 @@ def test_unit_b_is_counted_for_unit_b(world: World) -> None:
 def test_query_budget(world: World, function: Any, django_assert_max_num_queries: Any) -> None:
     with django_assert_max_num_queries(2):
         function(unit_ids=[world.unit_a.pk, world.unit_b.pk], period=MARCH)
-
-
-def test_percentile_interpolates_between_ranks() -> None:
-    assert percentile([], 0.5) is None
-    assert percentile([4], 0.9) == 4.0
-    assert percentile([1, 2, 3, 4], 0.5) == 2.5
-    assert percentile([10, 0, 6, 4, 3, 2, 1], 0.9) == pytest.approx(7.6)

@@ -12,7 +12,6 @@ over sorted values v[0..n-1], the p-th percentile is at position (n - 1) * p.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
@@ -50,6 +49,7 @@ from masip.interventions.models_perpetrator import InterventionKind, Interventio
 from masip.interventions.models_vcop import VcopUpdateDue, VcopUpdateStatus
 from masip.referrals.models import Referral, ReferralSubject, TriageDecision
 from masip.reports.period import Period
+from masip.reports.stats import median, percentile_90
 from masip.risk.models import Assessment, AssessmentStatus
 from masip.timeline.models import RedFlagAlert, TimelineEntry
 
@@ -157,19 +157,12 @@ class ReReferrals:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def percentile(values: Iterable[float], p: float) -> float | None:
-    """The p-th percentile (0..1) of `values` by linear interpolation; None when there are none."""
-    ordered = sorted(values)
-    if not ordered:
-        return None
-    position = (len(ordered) - 1) * p
-    low = math.floor(position)
-    high = min(low + 1, len(ordered) - 1)
-    return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
-
-
 def _days(values: list[int]) -> Days:
-    return Days(n=len(values), median=percentile(values, 0.5), p90=percentile(values, 0.9))
+    return Days(n=len(values), median=_float(median(values)), p90=_float(percentile_90(values)))
+
+
+def _float(value: float | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _within(field: str, period: Period) -> Q:
@@ -483,8 +476,8 @@ def incidents_per_month(*, unit_ids: Collection[int], period: Period) -> Inciden
         )
     return IncidentRates(
         cases=tuple(rates),
-        median_before=percentile([rate.before for rate in rates], 0.5),
-        median_after=percentile([rate.after for rate in rates], 0.5),
+        median_before=_float(median([rate.before for rate in rates])),
+        median_after=_float(median([rate.after for rate in rates])),
     )
 
 
