@@ -136,17 +136,35 @@ class ScheduleDraft:
     active: bool = True
 
 
+def _check_where_and_who(
+    *, unit: Unit, draft: ScheduleDraft | MeetingDraft, refuse: Any, noun: str
+) -> tuple[str, str, str]:
+    """What a schedule and a meeting share: the title, the place and call details, the chair.
+    Refusals go to `refuse`; returns the title, place and call details as they will be kept."""
+    title = draft.title.strip()
+    if not title:
+        refuse("title", f"Enter a title for the {noun}, for example “Stalking panel”.")
+    elif len(title) > TITLE_MAX_LENGTH:
+        refuse("title", f"The title can be at most {TITLE_MAX_LENGTH} characters.")
+    location = draft.location.strip()
+    if len(location) > PLACE_MAX_LENGTH:
+        refuse("location", f"The place can be at most {PLACE_MAX_LENGTH} characters.")
+    call_details = draft.call_details.strip()
+    if len(call_details) > CALL_DETAILS_MAX_LENGTH:
+        refuse("call_details", f"The call details can be at most {CALL_DETAILS_MAX_LENGTH:,} characters.")
+    problem = _chair_problem(draft.chair, unit)
+    if problem:
+        refuse("chair", problem)
+    return title, location, call_details
+
+
 def _check_schedule(*, unit: Unit, draft: ScheduleDraft) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
 
     def refuse(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
-    title = draft.title.strip()
-    if not title:
-        refuse("title", "Enter a title for the meetings, for example “Stalking panel”.")
-    elif len(title) > TITLE_MAX_LENGTH:
-        refuse("title", f"The title can be at most {TITLE_MAX_LENGTH} characters.")
+    title, location, call_details = _check_where_and_who(unit=unit, draft=draft, refuse=refuse, noun="meetings")
     if draft.frequency not in Frequency.values:
         refuse("frequency", "Choose how often the panel meets.")
     if draft.weekday not in Weekday.values:
@@ -167,15 +185,6 @@ def _check_schedule(*, unit: Unit, draft: ScheduleDraft) -> dict[str, Any]:
             "duration_minutes",
             f"A meeting lasts between {MIN_DURATION_MINUTES} minutes and {MAX_DURATION_MINUTES // 60} hours.",
         )
-    location = draft.location.strip()
-    if len(location) > PLACE_MAX_LENGTH:
-        refuse("location", f"The place can be at most {PLACE_MAX_LENGTH} characters.")
-    call_details = draft.call_details.strip()
-    if len(call_details) > CALL_DETAILS_MAX_LENGTH:
-        refuse("call_details", f"The call details can be at most {CALL_DETAILS_MAX_LENGTH:,} characters.")
-    problem = _chair_problem(draft.chair, unit)
-    if problem:
-        refuse("chair", problem)
     members = _check_users(unit=unit, users=draft.members, existing=set(), refuse=refuse, field_name="members")
     if errors:
         raise ValidationError(errors)
@@ -411,11 +420,7 @@ def _check_meeting(*, unit: Unit, draft: MeetingDraft) -> dict[str, Any]:
     def refuse(name: str, message: str) -> None:
         errors.setdefault(name, []).append(message)
 
-    title = draft.title.strip()
-    if not title:
-        refuse("title", "Enter a title for the meeting, for example “Stalking panel”.")
-    elif len(title) > TITLE_MAX_LENGTH:
-        refuse("title", f"The title can be at most {TITLE_MAX_LENGTH} characters.")
+    title, location, call_details = _check_where_and_who(unit=unit, draft=draft, refuse=refuse, noun="meeting")
     starts_at = timezone.make_aware(datetime.combine(draft.day, draft.start_time))
     ends_at = timezone.make_aware(datetime.combine(draft.day, draft.end_time))
     if ends_at <= starts_at:
@@ -424,17 +429,8 @@ def _check_meeting(*, unit: Unit, draft: MeetingDraft) -> dict[str, Any]:
             f"The meeting ends ({draft.end_time:%H:%M}) before it starts ({draft.start_time:%H:%M}). "
             "Enter an end time after the start time.",
         )
-    location = draft.location.strip()
-    call_details = draft.call_details.strip()
-    if len(location) > PLACE_MAX_LENGTH:
-        refuse("location", f"The place can be at most {PLACE_MAX_LENGTH} characters.")
-    if len(call_details) > CALL_DETAILS_MAX_LENGTH:
-        refuse("call_details", f"The call details can be at most {CALL_DETAILS_MAX_LENGTH:,} characters.")
     if not location and not call_details:
         refuse("location", "Enter where the panel meets, or the call details, or both.")
-    problem = _chair_problem(draft.chair, unit)
-    if problem:
-        refuse("chair", problem)
     if errors:
         raise ValidationError(errors)
     return {
