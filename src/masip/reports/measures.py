@@ -16,26 +16,29 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
+from django.db import connections
 from django.db.models import (
+    CharField,
     Count,
-    DateTimeField,
     Exists,
-    ExpressionWrapper,
     F,
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils import timezone
 
 from masip.cases.models import (
     PRINCIPAL_ROLES,
     Case,
+    CaseNote,
     CaseParticipant,
     CaseStatus,
     CaseStatusChange,
@@ -179,8 +182,27 @@ def _counted(choices: Iterable[tuple[str, str]], counts: dict[str, int]) -> tupl
     return tuple(Counted(key, str(label), counts.get(key, 0)) for key, label in choices)
 
 
+def _raw_rows(queryset: QuerySet[Any]) -> list[tuple[Any, ...]]:
+    """The rows of a values_list query as the database driver returns them, without Django's
+    per-value converters: for tens of thousands of rows of text and integers, where converting
+    each value costs more than the query."""
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def _local_day(moment: datetime) -> date:
-    return timezone.localdate(moment)
+    """The UK day of an aware instant (the current time zone, read once per call site is not
+    needed: the zone object is cached by Django; astimezone is the cheap part)."""
+    return moment.astimezone(timezone.get_current_timezone()).date()
+
+
+def _local_days(pairs: Iterable[tuple[datetime, datetime]]) -> list[int]:
+    """Whole UK days from the first instant of each pair to the second (thousands of pairs: the
+    zone is looked up once)."""
+    zone = timezone.get_current_timezone()
+    return [(end.astimezone(zone).date() - start.astimezone(zone).date()).days for start, end in pairs]
 
 
 # --- the unit dashboard ------------------------------------------------------------------------
@@ -235,9 +257,7 @@ def time_to_decision(*, unit_ids: Collection[int], period: Period) -> Days:
         .exclude(decision="")
         .values_list("received_at", "decided_at")
     )
-    return _days(
-        [(_local_day(decided) - _local_day(received)).days for received, decided in pairs if received and decided]
-    )
+    return _days(_local_days((received, decided) for received, decided in pairs if received and decided))
 
 
 def time_to_first_contact(*, unit_ids: Collection[int], period: Period) -> Days:
@@ -251,17 +271,27 @@ def time_to_first_contact(*, unit_ids: Collection[int], period: Period) -> Days:
     the earliest referral linked to the case was received (the case's `opened_at` for a case
     opened without one). Days are UK day minus UK day.
     """
-    victim_contact = Q(notes__kind=NoteKind.CONTACT, notes__contact_with__role=ParticipantRole.VICTIM)
+    victim_contacts = CaseNote.unscoped.filter(kind=NoteKind.CONTACT, contact_with__role=ParticipantRole.VICTIM)
+    first_contact = (
+        victim_contacts.filter(case_id=OuterRef("pk")).order_by().values("case_id").annotate(first=Min("contact_at"))
+    )
+    first_referral = (
+        Referral.unscoped.filter(case_id=OuterRef("pk")).order_by().values("case_id").annotate(first=Min("received_at"))
+    )
+    # Only cases with a victim contact in the period can have their first one in it.
     pairs = (
-        Case.unscoped.filter(unit_id__in=unit_ids)
+        Case.unscoped.filter(
+            unit_id__in=unit_ids,
+            pk__in=victim_contacts.filter(_within("contact_at", period)).values("case_id"),
+        )
         .annotate(
-            first_contact=Min("notes__contact_at", filter=victim_contact),
-            referred=Coalesce(Min("referrals__received_at"), F("opened_at")),
+            first_contact=Subquery(first_contact.values("first")),
+            referred=Coalesce(Subquery(first_referral.values("first")), F("opened_at")),
         )
         .filter(first_contact__gte=period.starts_at, first_contact__lt=period.ends_before)
         .values_list("referred", "first_contact")
     )
-    return _days([(_local_day(contact) - _local_day(referred)).days for referred, contact in pairs])
+    return _days(_local_days(pairs))
 
 
 def open_caseload_by_risk(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
@@ -323,18 +353,18 @@ def vcop_on_time(*, unit_ids: Collection[int], period: Period) -> tuple[Counted,
     due (withdrawn) left out: given on time (UK day of `sent_at` on or before `due_on`), given
     late, still open and overdue (due before today), still open and not yet due."""
     today = timezone.localdate()
-    sent = Q(status=VcopUpdateStatus.SENT)
-    still_open = Q(status=VcopUpdateStatus.OPEN)
-    totals = (
+    zone = timezone.get_current_timezone()
+    rows = (
         VcopUpdateDue.unscoped.filter(_on_a_day_of("due_on", period), case__unit_id__in=unit_ids)
         .exclude(status=VcopUpdateStatus.WITHDRAWN)
-        .aggregate(
-            on_time=Count("id", filter=sent & Q(sent_at__date__lte=F("due_on"))),
-            late=Count("id", filter=sent & Q(sent_at__date__gt=F("due_on"))),
-            overdue=Count("id", filter=still_open & Q(due_on__lt=today)),
-            not_yet_due=Count("id", filter=still_open & Q(due_on__gte=today)),
-        )
+        .values_list("status", "due_on", "sent_at")
     )
+    totals: Counter[str] = Counter()
+    for status, due_on, sent_at in rows:
+        if status == VcopUpdateStatus.SENT and sent_at is not None:
+            totals["on_time" if sent_at.astimezone(zone).date() <= due_on else "late"] += 1
+        elif status == VcopUpdateStatus.OPEN:
+            totals["overdue" if due_on < today else "not_yet_due"] += 1
     return (
         Counted("on_time", "Given on time", totals["on_time"]),
         Counted("late", "Given late", totals["late"]),
@@ -429,51 +459,60 @@ def incidents_per_month(*, unit_ids: Collection[int], period: Period) -> Inciden
     entry (every compartment), counted on its first day (`occurred_on`). Rates are rounded to
     two decimals; the medians are of the rounded rates.
     """
+    open_in_period = Case.unscoped.filter(unit_id__in=unit_ids, opened_at__lt=period.ends_before).exclude(
+        closed_at__lt=period.starts_at
+    )
+    # Case ids and days are read as text: thousands of rows, and converting each to a UUID and
+    # a date costs more than the query. ISO days compare as text in date order.
     cases = list(
-        Case.unscoped.filter(unit_id__in=unit_ids, opened_at__lt=period.ends_before)
-        .exclude(closed_at__lt=period.starts_at)
-        .order_by("opened_at", "reference")
-        .values_list("id", "reference", "opened_at", "closed_at")
+        open_in_period.order_by("opened_at", "reference").values_list(
+            "id", Cast("id", CharField()), "reference", "opened_at", "closed_at"
+        )
     )
     if not cases:
         return IncidentRates(cases=(), median_before=None, median_after=None)
-    windows = {}
-    for case_id, _reference, opened_at, closed_at in cases:
+    windows: dict[str, tuple[str, str, str]] = {}
+    spans: dict[str, int] = {}
+    for _case_id, key, _reference, opened_at, closed_at in cases:
         accepted = _local_day(opened_at)
         last = min(accepted + timedelta(days=OUTCOME_WINDOW_DAYS - 1), period.end)
         if closed_at is not None:
             last = min(last, _local_day(closed_at))
-        windows[case_id] = (accepted, max(last, accepted))
-    earliest = min(accepted for accepted, _last in windows.values()) - timedelta(days=OUTCOME_WINDOW_DAYS)
-    latest = max(last for _accepted, last in windows.values())
+        last = max(last, accepted)
+        first = accepted - timedelta(days=OUTCOME_WINDOW_DAYS)
+        windows[key] = (first.isoformat(), accepted.isoformat(), last.isoformat())
+        spans[key] = (last - accepted).days + 1
+    earliest = min(first for first, _accepted, _last in windows.values())
+    latest = max(last for _first, _accepted, last in windows.values())
     days = (
-        TimelineEntry.unscoped.filter(case_id__in=windows, occurred_on__gte=earliest, occurred_on__lte=latest)
+        TimelineEntry.unscoped.filter(
+            case__in=open_in_period,
+            occurred_on__gte=date.fromisoformat(earliest),
+            occurred_on__lte=date.fromisoformat(latest),
+        )
         .order_by()
         .values("case_id", "occurred_on")
         .annotate(total=Sum("incidents"))
-        .values_list("case_id", "occurred_on", "total")
+        .values_list(Cast("case_id", CharField()), Cast("occurred_on", CharField()), "total")
     )
-    before: Counter[object] = Counter()
-    after: Counter[object] = Counter()
-    for case_id, day, incidents in days:
-        accepted, last = windows[case_id]
-        if accepted - timedelta(days=OUTCOME_WINDOW_DAYS) <= day < accepted:
-            before[case_id] += incidents
-        elif accepted <= day <= last:
-            after[case_id] += incidents
-    rates = []
-    for case_id, reference, _opened, _closed in cases:
-        accepted, last = windows[case_id]
-        span = (last - accepted).days + 1
-        rates.append(
-            CaseIncidentRate(
-                case_id=str(case_id),
-                reference=reference,
-                before=round(before[case_id] * MONTH_DAYS / OUTCOME_WINDOW_DAYS, 2),
-                after=round(after[case_id] * MONTH_DAYS / span, 2),
-                days_after=span,
-            )
+    before: Counter[str] = Counter()
+    after: Counter[str] = Counter()
+    for key, day, incidents in _raw_rows(days):
+        since, from_day, until = windows[key]
+        if since <= day < from_day:
+            before[key] += incidents
+        elif from_day <= day <= until:
+            after[key] += incidents
+    rates = [
+        CaseIncidentRate(
+            case_id=str(case_id),
+            reference=reference,
+            before=round(before[key] * MONTH_DAYS / OUTCOME_WINDOW_DAYS, 2),
+            after=round(after[key] * MONTH_DAYS / spans[key], 2),
+            days_after=spans[key],
         )
+        for case_id, key, reference, _opened, _closed in cases
+    ]
     return IncidentRates(
         cases=tuple(rates),
         median_before=_float(median([rate.before for rate in rates])),
@@ -488,28 +527,55 @@ def re_referrals(*, unit_ids: Collection[int], period: Period) -> ReReferrals:
     Re-referred: the unit received (`received_at`) a referral within 365 days after the
     closure naming, as a linked person (ReferralSubject.person), someone who was the case's
     victim, perpetrator or suspect; or a later case is marked `repeat_of` it.
+
+    Two queries whatever the size of the cohort: the cohort's cases with their principal people
+    (and whether a later case repeats them), then the unit's referrals received in the cohort's
+    follow-up years naming one of those people; matched here by person and time.
     """
-    closed_at = OuterRef("closed_at")
-    later_referral = ReferralSubject.unscoped.filter(
-        referral__unit_id=OuterRef("unit_id"),
-        referral__received_at__gt=closed_at,
-        referral__received_at__lte=ExpressionWrapper(closed_at + FOLLOW_UP, output_field=DateTimeField()),
-        person_id__in=CaseParticipant.unscoped.filter(
-            case_id=OuterRef(OuterRef("pk")), role__in=PRINCIPAL_ROLES
-        ).values("person_id"),
+    cohort_filter = Q(
+        unit_id__in=unit_ids,
+        status=CaseStatus.CLOSED,
+        closed_at__gte=period.starts_at - FOLLOW_UP,
+        closed_at__lt=period.ends_before - FOLLOW_UP,
     )
-    flags = (
-        Case.unscoped.filter(
-            unit_id__in=unit_ids,
-            status=CaseStatus.CLOSED,
-            closed_at__gte=period.starts_at - FOLLOW_UP,
-            closed_at__lt=period.ends_before - FOLLOW_UP,
+    rows = (
+        Case.unscoped.filter(cohort_filter)
+        .annotate(repeated=Exists(Case.unscoped.filter(repeat_of_id=OuterRef("pk"))))
+        .values_list("pk", "unit_id", "closed_at", "repeated", "participants__person_id", "participants__role")
+    )
+    cohort: dict[object, tuple[int, datetime, bool]] = {}
+    # closed_at is set on every closed case (the cohort's filter says so).
+    people: dict[object, set[object]] = {}
+    for case_id, unit_id, closed_at, repeated, person_id, role in rows:
+        cohort[case_id] = (unit_id, closed_at, repeated)  # type: ignore[assignment]
+        if person_id is not None and role in PRINCIPAL_ROLES:
+            people.setdefault(case_id, set()).add(person_id)
+    if not cohort:
+        return ReReferrals(closed=0, re_referred=0)
+    named = (
+        ReferralSubject.unscoped.filter(
+            referral__unit_id__in=unit_ids,
+            referral__received_at__gt=period.starts_at - FOLLOW_UP,
+            referral__received_at__lt=period.ends_before,
+            person_id__in=CaseParticipant.unscoped.filter(
+                case__in=Case.unscoped.filter(cohort_filter), role__in=PRINCIPAL_ROLES
+            ).values("person_id"),
         )
-        .annotate(again=Exists(later_referral) | Exists(Case.unscoped.filter(repeat_of_id=OuterRef("pk"))))
-        .values_list("again", flat=True)
+        .values_list("person_id", "referral__unit_id", "referral__received_at")
+        .order_by()
     )
-    values = list(flags)
-    return ReReferrals(closed=len(values), re_referred=sum(1 for again in values if again))
+    referred: dict[tuple[object, int], list[datetime]] = {}
+    for person_id, unit_id, received_at in named:
+        referred.setdefault((person_id, unit_id), []).append(received_at)  # type: ignore[arg-type]
+    again = 0
+    for closed_case, (unit_id, closed_at, repeated) in cohort.items():
+        if repeated or any(
+            closed_at < received <= closed_at + FOLLOW_UP
+            for person_id in people.get(closed_case, ())
+            for received in referred.get((person_id, unit_id), ())
+        ):
+            again += 1
+    return ReReferrals(closed=len(cohort), re_referred=again)
 
 
 def treatment_completion(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
