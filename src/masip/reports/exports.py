@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from django.db.models import (
     Count,
     DateTimeField,
@@ -543,7 +543,7 @@ def export_zip(rows: list[Row], facts: ExportFacts) -> bytes:
             ("data_dictionary.csv", data_dictionary_csv()),
             ("README.txt", readme(facts)),
         ):
-            info = zipfile.ZipInfo(name, date_time=stamp)  # type: ignore[arg-type]
+            info = zipfile.ZipInfo(name, date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data)
     return out.getvalue()
