@@ -502,3 +502,41 @@ def test_roles_without_aggregates_are_refused(world: World) -> None:
     client = verified_client(officer)
     for name in ("reports:exports", "reports:export_new", "reports:export_keys"):
         assert client.get(reverse(name)).status_code == 403
+
+
+# --- the command ---------------------------------------------------------------------------------
+
+
+def test_the_command_writes_a_recorded_pseudonymised_export(world: World, manager: Any, key: ExportKey, tmp_path):
+    from django.core.management import CommandError, call_command
+
+    out = tmp_path / "march.zip"
+    common = [
+        f"--unit={world.unit_a.code}",
+        "--start=2025-03-01",
+        "--end=31/03/2025",
+        f"--key={key.name}",
+        "--recipient=Dr R Evans",
+        "--purpose=Quarterly extract",
+        f"--out={out}",
+    ]
+    call_command("evaluation_export", *common, f"--by={manager.email}", "--format=parquet")
+    frame = pl.read_parquet(io.BytesIO(zipfile.ZipFile(out).read("cases.parquet")))
+    assert frame.height == 6
+    record = EvaluationExport.objects.get()
+    assert (record.requested_by, record.file_format, record.identified) == (manager, "parquet", False)
+    # A member without the unit's aggregates is refused, and nothing is written.
+    officer = member(Role.POLICE_INVESTIGATOR, unit=world.unit_a)
+    with pytest.raises(CommandError, match="cannot take exports"):
+        call_command("evaluation_export", *common[:-1], f"--out={tmp_path / 'x.zip'}", f"--by={officer.email}")
+    with pytest.raises(CommandError, match="before it starts"):
+        call_command(
+            "evaluation_export",
+            *common[:1],
+            "--start=2025-04-01",
+            *common[2:-1],
+            f"--out={tmp_path / 'y.zip'}",
+            f"--by={manager.email}",
+        )
+    assert EvaluationExport.objects.count() == 1
+    assert not (tmp_path / "x.zip").exists()
