@@ -218,8 +218,8 @@ def test_each_case_of_the_period_has_the_hand_computed_row(world: World) -> None
 
 
 def test_the_rows_add_up_to_the_dashboard_counts(world: World) -> None:
-    # The same definitions: March's red flags raised (4 incl. C8's 29 Mar... minus February's)
-    # and updates on time, summed over the rows, equal the unit's measures.
+    # The same definitions: March's red flags raised (C1 5 Mar, C2 21 Mar, C8 29 Mar; C1's 20 Feb
+    # is February's), orders and updates on time, summed over the rows, equal the unit's measures.
     from masip.reports import measures
 
     rows = _rows(world).values()
