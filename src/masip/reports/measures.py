@@ -67,6 +67,7 @@ __all__ = [
     "closures_by_reason",
     "decisions",
     "incidents_per_month",
+    "intake_level",
     "interventions",
     "open_caseload_by_risk",
     "orders",
@@ -402,11 +403,12 @@ def closures_by_reason(*, unit_ids: Collection[int], period: Period) -> tuple[Co
 # --- outcome measures --------------------------------------------------------------------------
 
 
-def _intake_level() -> Subquery:
+def intake_level(case: str = "case_id") -> Subquery:
     """The level of the case's first completed assessment (earliest `assessed_on`), judgement
-    included; a screening made at triage is moved to the case on acceptance, so it counts."""
+    included; a screening made at triage is moved to the case on acceptance, so it counts.
+    `case` names the outer query's field that holds the case (its pk on a Case query)."""
     first = (
-        Assessment.unscoped.filter(case_id=OuterRef("case_id"), status=AssessmentStatus.COMPLETED)
+        Assessment.unscoped.filter(case_id=OuterRef(case), status=AssessmentStatus.COMPLETED)
         .annotate(final=Coalesce(NullIf("level", Value("")), "computed_level"))
         .order_by("assessed_on", "created_at")
         .values("final")[:1]
@@ -426,7 +428,7 @@ def risk_transitions(*, unit_ids: Collection[int], period: Period) -> RiskTransi
         CaseStatusChange.unscoped.filter(
             _within("created_at", period), case__unit_id__in=unit_ids, to_status=CaseStatus.CLOSED
         )
-        .annotate(intake=Coalesce(_intake_level(), Value(RiskLevel.NOT_ASSESSED.value)))
+        .annotate(intake=Coalesce(intake_level(), Value(RiskLevel.NOT_ASSESSED.value)))
         .values_list("intake", "risk_at_closure")
     )
     pairs = Counter((intake, closure or RiskLevel.NOT_ASSESSED.value) for intake, closure in rows)
