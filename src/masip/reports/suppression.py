@@ -243,45 +243,59 @@ def _exposed(
 def _pinned_by_lines(
     hidden: list[K], values: dict[K, int], lines: list[tuple[list[K], K]], status: dict[K, Suppression]
 ) -> list[K]:
-    """Hidden keys whose value follows from the line sums alone (exact elimination)."""
+    """Hidden keys whose value follows from the line sums alone (exact elimination).
+
+    The lines, as equations over the hidden keys, are brought once to reduced row echelon form
+    (exact arithmetic, sparse rows): a hidden key is fixed by them exactly when its pivot row holds
+    no other key. One elimination for all keys, so a table of 43 units by 8 columns with a
+    hundred hidden counts takes milliseconds.
+    """
     index = {k: i for i, k in enumerate(hidden)}
-    matrix: list[list[Fraction]] = []
+    # The lines of a table with its margins form a totally unimodular system (every count lies
+    # in two lines: up to sign, the incidence matrix of a bipartite graph), so pivots stay 1 or
+    # -1 and the arithmetic stays in integers; a pivot of any other size would switch that row
+    # to exact fractions.
+    pivots: dict[int, dict[int, Fraction | int]] = {}
     for members, total in lines:
-        row = [Fraction(0)] * len(hidden)
+        coefficients: dict[int, int] = {}
         for k in members:
             if k in index:
-                row[index[k]] += 1
+                coefficients[index[k]] = coefficients.get(index[k], 0) + 1
         if total in index:
-            row[index[total]] -= 1
-        if any(row):
-            matrix.append(row)
-    reduced = _row_echelon(matrix)
-    rank = len(reduced)
-    found = []
-    for k in hidden:
-        unit = [Fraction(0)] * len(hidden)
-        unit[index[k]] = Fraction(1)
-        if len(_row_echelon([*reduced, unit])) == rank:
-            found.append(k)
-    return found
-
-
-def _row_echelon(matrix: list[list[Fraction]]) -> list[list[Fraction]]:
-    rows = [list(r) for r in matrix]
-    out: list[list[Fraction]] = []
-    width = len(rows[0]) if rows else 0
-    for col in range(width):
-        pivot = next((r for r in rows if r[col] != 0), None)
-        if pivot is None:
+            coefficients[index[total]] = coefficients.get(index[total], 0) - 1
+        row: dict[int, Fraction | int] = {j: v for j, v in coefficients.items() if v}
+        # Pivot rows are kept reduced against one another, so one pass over them clears every
+        # pivot column from the new row.
+        for column, pivot_row in pivots.items():
+            factor = row.get(column)
+            if factor:
+                _subtract(row, pivot_row, factor)
+        if not row:
             continue
-        rows.remove(pivot)
-        for r in rows:
-            if r[col] != 0:
-                factor = r[col] / pivot[col]
-                for j in range(width):
-                    r[j] -= factor * pivot[j]
-        out.append(pivot)
-    return out
+        column = min(row)
+        lead = row[column]
+        row = (
+            {j: v * lead for j, v in row.items()}
+            if lead in (1, -1)
+            else {j: Fraction(v) / lead for j, v in row.items()}
+        )
+        for pivot_row in pivots.values():
+            factor = pivot_row.get(column)
+            if factor:
+                _subtract(pivot_row, row, factor)
+        pivots[column] = row
+    fixed = {column for column, row in pivots.items() if len(row) == 1}
+    return [k for k in hidden if index[k] in fixed]
+
+
+def _subtract(row: dict[int, Fraction | int], other: dict[int, Fraction | int], factor: Fraction | int) -> None:
+    """row -= factor * other, dropping the entries that become zero."""
+    for j, v in other.items():
+        value = row.get(j, 0) - factor * v
+        if value:
+            row[j] = value
+        else:
+            row.pop(j, None)
 
 
 def _pinned_by_bounds(
@@ -312,15 +326,17 @@ def _pinned_by_bounds(
         changed = False
         for members, total in lines:
             # members sum to total: tighten every hidden entry from the others' bounds
+            if not any(k in low for k in (*members, total)):
+                continue
+            sum_lo, sum_hi = sum(lo(m) for m in members), sum(hi(m) for m in members)
             for k in (*members, total):
                 if k not in low:
                     continue
-                others = [m for m in members if m != k]
                 if k == total:
-                    new_lo, new_hi = sum(lo(m) for m in members), sum(hi(m) for m in members)
+                    new_lo, new_hi = sum_lo, sum_hi
                 else:
-                    new_lo = lo(total) - sum(hi(m) for m in others)
-                    new_hi = hi(total) - sum(lo(m) for m in others)
+                    new_lo = lo(total) - (sum_hi - hi(k))
+                    new_hi = hi(total) - (sum_lo - lo(k))
                 if new_lo > low[k]:
                     low[k], changed = new_lo, True
                 if new_hi < high[k]:
