@@ -159,8 +159,8 @@ def test_the_analyst_of_three_units_compares_them_small_numbers_suppressed(world
     incidents = section(body, "incidents")
     assert row_of(incidents, a) == ["6", "0.75", "2.92"]
     assert row_of(incidents, b) == ["<5", "Not shown: fewer than 5 cases"]
-    # The chart of the accepted share is a picture with its title.
-    assert 'aria-labelledby="chart-accepted-title' in body
+    # No unit's accepted share may be shown, so no chart of it.
+    assert "no chart: the tables say why" in body
     assert "Figures computed on" in body
     for case in world.cases.values():
         assert case.reference not in body
@@ -189,6 +189,10 @@ def test_a_rate_with_enough_cases_has_its_wilson_interval(world: World) -> None:
     accepted = section(response.content.decode(), "rate-accepted")
     assert row_of(accepted, "Unit D") == ["12", "20", "60.0%", "38.7% to 78.1%"]
     assert row_of(accepted, "All units") == ["12", "20", "60.0%", "38.7% to 78.1%"]
+    # The chart draws it: Unit D's bar is labelled 60 (%); C has none to draw.
+    chart = section(response.content.decode(), "chart-accepted-rate")
+    assert 'aria-labelledby="chart-accepted-title' in chart
+    assert ">60<" in chart
 
 
 def test_unticked_units_are_left_out(world: World) -> None:

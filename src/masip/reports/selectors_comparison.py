@@ -112,8 +112,11 @@ class Comparison:
 
     @property
     def chart(self) -> SafeString:
-        """The share of decided referrals accepted, one bar per unit (hatched when not shown)."""
+        """The share of decided referrals accepted, one bar per unit (hatched when not shown);
+        empty when no unit's share may be shown (the page says so instead)."""
         accepted = self.rates[0]
+        if all(line.interval is None for line in accepted.lines[:-1]):
+            return SafeString("")
         items: list[tuple[str, int | Cell]] = []
         for line in accepted.lines[:-1]:
             if line.interval is not None:
