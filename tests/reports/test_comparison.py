@@ -312,3 +312,16 @@ def test_stale_rows_are_recomputed(world: World) -> None:
     [third] = figures_for([world.unit_a], MARCH)
     assert third.computed_at > yesterday + timedelta(hours=12)
     assert UnitFigures.objects.count() == 1
+
+
+def test_the_page_reads_stored_figures_in_a_few_queries(world: World, django_assert_max_num_queries: Any) -> None:
+    units = [world.unit_a, world.unit_b, world.unit_c]
+    stored = figures_for(units, MARCH)
+    client = verified_client(analyst_of(*units))
+    client.get(reverse("home"))
+    with django_assert_max_num_queries(20):
+        response = client.get(reverse("reports:comparison"), {"start": "2025-03-01", "end": "2025-03-31"})
+    assert response.status_code == 200
+    assert {row.unit.pk: row.computed_at for row in figures_for(units, MARCH)} == {
+        row.unit.pk: row.computed_at for row in stored
+    }

@@ -14,6 +14,7 @@ Nothing here names a case, a person or a reference.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -133,10 +134,17 @@ class Comparison:
         ).svg
 
 
+@functools.lru_cache(maxsize=256)
+def _suppressed(columns: tuple[str, ...], rows: tuple[tuple[str, tuple[int, ...]], ...]) -> Table:
+    """`suppress_table`, remembered: its check against an informed reader takes seconds over 43
+    units x 7 columns, and the same figures are read again and again during a day."""
+    return suppress_table(columns=columns, rows=rows)
+
+
 def _table(units: Sequence[StoredFigures], choices: Sequence[tuple[str, Any]], field: str) -> Table:
-    return suppress_table(
-        columns=[str(label) for _, label in choices],
-        rows=[(row.unit.name, [getattr(row.figures, field).get(key, 0) for key, _ in choices]) for row in units],
+    return _suppressed(
+        tuple(str(label) for _, label in choices),
+        tuple((row.unit.name, tuple(getattr(row.figures, field).get(key, 0) for key, _ in choices)) for row in units),
     )
 
 
@@ -159,9 +167,9 @@ def _rate(
     pick: Callable[[Figures], tuple[int, int]],
 ) -> Rate:
     pairs = [pick(row.figures) for row in units]
-    table = suppress_table(
-        columns=["counted", "not counted"],
-        rows=[(row.unit.name, [k, n - k]) for row, (k, n) in zip(units, pairs, strict=True)],
+    table = _suppressed(
+        ("counted", "not counted"),
+        tuple((row.unit.name, (k, n - k)) for row, (k, n) in zip(units, pairs, strict=True)),
     )
     lines = [(row.label, row.cells[0], row.cells[1], row.total) for row in table.rows]
     lines.append((ALL_UNITS, table.column_totals[0], table.column_totals[1], table.grand_total))
