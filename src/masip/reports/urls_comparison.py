@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from masip.reports import views_comparison
+
+urlpatterns = [
+    path("compare/", views_comparison.comparison, name="comparison"),
+]
