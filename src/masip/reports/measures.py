@@ -55,10 +55,10 @@ from masip.risk.models import Assessment, AssessmentStatus
 from masip.timeline.models import RedFlagAlert, TimelineEntry
 
 __all__ = [
+    "DECISION_BANDS",
     "CaseIncidentRate",
     "Counted",
     "Days",
-    "DECISION_BANDS",
     "IncidentRates",
     "ReReferrals",
     "RiskTransitions",
