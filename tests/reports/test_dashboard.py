@@ -107,7 +107,8 @@ def test_an_empty_period_is_a_report_of_zeros_not_an_error():
     body = response.content.decode()
     assert 'id="empty"' in body
     assert "no victim measured at least twice by the end of this period" in body
-    assert body.count("No data in this period") == 4  # every chart says so rather than drawing nothing
+    # Each of the 4 charts says so (in its description and in its picture) rather than drawing nothing.
+    assert body.count("No data in this period") == 8
 
 
 def test_roles_without_aggregates_are_refused():
