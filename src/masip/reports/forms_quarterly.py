@@ -21,7 +21,7 @@ class QuarterForm(forms.Form):
         label="Year",
         min_value=FIRST_YEAR,
         max_value=9999,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input govuk-input--width-4"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}),
         error_messages={
             "required": "Enter the year, for example 2025.",
             "invalid": "Enter the year as four digits, for example 2025.",
