@@ -31,6 +31,16 @@ Unit A, agencies P (police), N (NHS), V (advocacy):
     C8    1 Feb    -  (opened by hand)              moderate
     C9    5 Apr    -                                not assessed
     C10   10 Feb   10 Apr (risk reduced)            low
+
+Victim-reported measures (safety / wellbeing, 0-10), by the case's victim:
+
+    C1   6 Mar intake 3/4      28 Mar review 6/4
+    C2   5 Mar intake 5/6      25 Mar closure 4/8
+    C3   5 Mar intake 4/4       2 Apr review 8/8 (after March)
+    C4  20 Jan intake 2/3      20 Feb review 4/5     10 Mar closure 7/6
+    C5   2 Oct 23 intake 5/5   20 Mar 24 closure 6/5
+    C8   3 Mar intake 6/6 (once only)
+    B-C1 13 Mar intake 1/1     25 Mar closure 10/10 (unit B)
 """
 
 from __future__ import annotations
@@ -56,6 +66,7 @@ from masip.cases.models import (
 )
 from masip.interventions.models_legal import Order, OrderKind, OrderStatus
 from masip.interventions.models_perpetrator import InterventionKind, InterventionStatus, PerpetratorIntervention
+from masip.interventions.models_safety import MeasureOccasion, VictimMeasure
 from masip.interventions.models_vcop import (
     VcopEvent,
     VcopEventKind,
@@ -206,6 +217,18 @@ def _intervention(case: Case, perpetrator: CaseParticipant, kind: str, status: s
     )
 
 
+def _measure(victim: CaseParticipant, day: date, occasion: str, safety: int, wellbeing: int) -> None:
+    VictimMeasure.unscoped.create(
+        case=victim.case,
+        participant=victim,
+        occasion=occasion,
+        measured_on=day,
+        safety=safety,
+        wellbeing=wellbeing,
+        daily_impact=5,
+    )
+
+
 def build_world() -> World:
     unit_a, unit_b, unit_c = UnitFactory(), UnitFactory(), UnitFactory()
     police = AgencyFactory(name="Police force P", kind=AgencyKind.POLICE)
@@ -345,6 +368,21 @@ def build_world() -> World:
     )
     _intervention(c2, perpetrator["A-C2"], InterventionKind.SOCIAL_SUPPORT, going, started_on=d(4, 2))
 
+    # --- unit A: victim-reported measures -------------------------------------------------------
+    intake, review, closure = MeasureOccasion.INTAKE, MeasureOccasion.REVIEW, MeasureOccasion.CLOSURE
+    _measure(victim["A-C1"], d(3, 6), intake, 3, 4)
+    _measure(victim["A-C1"], d(3, 28), review, 6, 4)
+    _measure(victim["A-C2"], d(3, 5), intake, 5, 6)
+    _measure(victim["A-C2"], d(3, 25), closure, 4, 8)
+    _measure(victim["A-C3"], d(3, 5), intake, 4, 4)
+    _measure(victim["A-C3"], d(4, 2), review, 8, 8)
+    _measure(victim["A-C4"], d(1, 20), intake, 2, 3)
+    _measure(victim["A-C4"], d(2, 20), review, 4, 5)
+    _measure(victim["A-C4"], d(3, 10), closure, 7, 6)
+    _measure(victim["A-C5"], d(10, 2, 2023), intake, 5, 5)
+    _measure(victim["A-C5"], d(3, 20, 2024), closure, 6, 5)
+    _measure(victim["A-C8"], d(3, 3), intake, 6, 6)
+
     _build_unit_b(unit_b, police, assessor)
     cases = {case.reference: case for case in (c1, c2, c3, c4, c5, c6, c7, c8, c9, c10)}
     return World(unit_a, unit_b, unit_c, {"P": police, "N": nhs, "V": advocacy}, cases)
@@ -373,4 +411,6 @@ def _build_unit_b(unit: Unit, agency: Any, assessor: Any) -> None:
         started_on=d(3, 20),
         ended_on=d(3, 30),
     )
+    _measure(victim, d(3, 13), MeasureOccasion.INTAKE, 1, 1)
+    _measure(victim, d(3, 25), MeasureOccasion.CLOSURE, 10, 10)
     _close(case, d(3, 25), ClosureReason.RISK_REDUCED, RiskLevel.LOW)

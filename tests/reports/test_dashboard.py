@@ -3,6 +3,7 @@ counts only, the reading audited; a reversed period gets a clear message."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -40,11 +41,55 @@ def test_the_analyst_reads_the_measures_of_the_period_and_no_identity(django_ass
     assert 'id="referrals-per-month"' in body
     sources = body[body.index('id="referrals-by-source"') :][:2000]
     assert sources.index("Police force P") < sources.index("NHS trust N") < sources.index("Advocacy V")
+    # Time to decision as a distribution, its numbers in the table beside the chart
+    # (days 0 1 2 3 4 6 10, as in test_measures.py).
+    assert "<svg" in body[body.index('id="chart-time-to-decision"') :][:6000]
+    bands = _table(body, "time-to-decision-bands")
+    assert bands == [
+        ("Same day", "1"),
+        ("1 day", "1"),
+        ("2 to 3 days", "2"),
+        ("4 to 7 days", "2"),
+        ("8 to 14 days", "1"),
+        ("15 to 28 days", "0"),
+        ("29 days or more", "0"),
+    ]
+    # Risk intake -> closure: C2 moderate -> low, C4 high -> low, C3 not assessed -> high.
+    assert "Lowered: 2; Unchanged: 0; Raised: 0; Not assessed at intake: 1." in body
+    assert _table(body, "risk-changes") == [
+        ("Lowered", "2"),
+        ("Unchanged", "0"),
+        ("Raised", "0"),
+        ("Not assessed at intake", "1"),
+    ]
+    # Victim-reported: C1, C2, C4 measured twice; safety +3 -1 +5, wellbeing 0 +2 +3.
+    victims = body[body.index('id="victim-change"') :][:3000]
+    assert "3 victims measured at least twice" in victims
+    assert _rows(victims) == [
+        ["Feeling of safety", "3", "2", "0", "1"],
+        ["Wellbeing", "2", "2", "1", "0"],
+    ]
+    assert "Victim-reported safety and wellbeing" in body
+    assert f'href="{reverse("reports:quarterly")}"' in body
+    assert "Quarterly report (PDF)" in body
     # No case reference reaches an aggregate page.
     for case in data.cases.values():
         assert case.reference not in body
     event = AuditEvent.objects.filter(object_type="reports.dashboard").get()
     assert event.detail == {"event": "unit_dashboard", "start": "2025-03-01", "end": "2025-03-31"}
+
+
+def _rows(html):
+    table = html[: html.index("</table>")]
+    body = table[table.index("<tbody") :]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def _table(body, table_id):
+    return [tuple(cells) for cells in _rows(body[body.index(f'id="{table_id}"') :])]
 
 
 def test_a_period_that_ends_before_it_starts_is_refused_with_what_to_do():
@@ -59,7 +104,11 @@ def test_an_empty_period_is_a_report_of_zeros_not_an_error():
     data = build_world()
     response = _get(member(Role.UNIT_MANAGER, unit=data.unit_c), start="2020-01-01", end="2020-01-31")
     assert response.status_code == 200
-    assert 'id="empty"' in response.content.decode()
+    body = response.content.decode()
+    assert 'id="empty"' in body
+    assert "no victim measured at least twice by the end of this period" in body
+    # Each of the 4 charts says so (in its description and in its picture) rather than drawing nothing.
+    assert body.count("No data in this period") == 8
 
 
 def test_roles_without_aggregates_are_refused():

@@ -16,7 +16,9 @@ from masip.reports.measures import (
     IncidentRates,
     ReReferrals,
     RiskTransitions,
+    ScaleChange,
     Transition,
+    VictimChange,
 )
 from masip.reports.period import Period
 from tests.reports.fixtures import MARCH, NOTHING_HAPPENED, World, build_world
@@ -77,6 +79,56 @@ def test_time_to_decision(world: World) -> None:
     # Days received -> decided: R1 6, R2 2, R3 0, R4 4, R6 10, R7 1, R9 3.
     # Sorted 0 1 2 3 4 6 10: median 3; 90th at position 6 x 0.9 = 5.4: 6 + 0.4 x (10 - 6) = 7.6.
     assert of_a(world, measures.time_to_decision) == Days(n=7, median=3.0, p90=pytest.approx(7.6))
+
+
+def test_time_to_decision_bands(world: World) -> None:
+    # The same days: R3 0 | R7 1 | R2 2, R9 3 | R4 4, R1 6 | R6 10 | none 15-28 | none 29+.
+    rows = of_a(world, measures.time_to_decision_bands)
+    assert [(row.key, row.label, row.count) for row in rows] == [
+        ("0", "Same day", 1),
+        ("1", "1 day", 1),
+        ("2-3", "2 to 3 days", 2),
+        ("4-7", "4 to 7 days", 2),
+        ("8-14", "8 to 14 days", 1),
+        ("15-28", "15 to 28 days", 0),
+        ("29+", "29 days or more", 0),
+    ]
+
+
+def test_time_to_decision_bands_over_the_first_quarter(world: World) -> None:
+    # January to March adds R11 (10 -> 15 Jan, 5 days) to 4-7.
+    rows = of_a(world, measures.time_to_decision_bands, Period(date(2025, 1, 1), date(2025, 3, 31)))
+    assert counts(rows) == {"0": 1, "1": 1, "2-3": 2, "4-7": 3, "8-14": 1, "15-28": 0, "29+": 0}
+
+
+def test_victim_reported_change(world: World) -> None:
+    # Victims measured in March whose latest measure up to 31 March is not their first:
+    # C1 3/4 -> 6/4 (+3, 0); C2 5/6 -> 4/8 (-1, +2); C4 2/3 (20 Jan) -> 7/6 (10 Mar) (+5, +3).
+    # C3's second measure is on 2 April (one measure by 31 March); C8 was measured once; C5's
+    # were in 2023-24; unit B's victim is B's.
+    # Safety +3 -1 +5: median 3, 2 improved, 1 worse. Wellbeing 0 +2 +3: median 2, 2 improved, 1 same.
+    assert of_a(world, measures.victim_reported_change) == VictimChange(
+        measured_twice=3,
+        safety=ScaleChange(median=3.0, improved=2, same=0, worse=1),
+        wellbeing=ScaleChange(median=2.0, improved=2, same=1, worse=0),
+    )
+
+
+def test_victim_reported_change_counts_the_latest_up_to_the_period_end(world: World) -> None:
+    # February: only C4 was measured (20 Feb): 2/3 -> 4/5, +2 on both.
+    february = Period(date(2025, 2, 1), date(2025, 2, 28))
+    assert of_a(world, measures.victim_reported_change, february) == VictimChange(
+        1, ScaleChange(2.0, 1, 0, 0), ScaleChange(2.0, 1, 0, 0)
+    )
+    # April: C3 2 Apr, 4/4 (5 Mar) -> 8/8: +4 on both.
+    april = Period(date(2025, 4, 1), date(2025, 4, 30))
+    assert of_a(world, measures.victim_reported_change, april) == VictimChange(
+        1, ScaleChange(4.0, 1, 0, 0), ScaleChange(4.0, 1, 0, 0)
+    )
+    # Unit B's victim, for B: 1/1 -> 10/10.
+    assert measures.victim_reported_change(unit_ids=[world.unit_b.pk], period=MARCH) == VictimChange(
+        1, ScaleChange(9.0, 1, 0, 0), ScaleChange(9.0, 1, 0, 0)
+    )
 
 
 def test_time_to_first_contact(world: World) -> None:
@@ -215,6 +267,8 @@ ALL = [
     measures.incidents_per_month,
     measures.re_referrals,
     measures.treatment_completion,
+    measures.time_to_decision_bands,
+    measures.victim_reported_change,
 ]
 
 
@@ -225,6 +279,8 @@ def _all_empty(result: Any) -> None:
         assert result == Days(n=0, median=None, p90=None)
     elif isinstance(result, RiskTransitions):
         assert result == RiskTransitions(0, (), 0, 0, 0, 0)
+    elif isinstance(result, VictimChange):
+        assert result == VictimChange(0, ScaleChange(None, 0, 0, 0), ScaleChange(None, 0, 0, 0))
     elif isinstance(result, IncidentRates):
         assert result == IncidentRates((), None, None)
     else:

@@ -49,6 +49,7 @@ from masip.cases.models import (
 )
 from masip.interventions.models_legal import Order, OrderStatus
 from masip.interventions.models_perpetrator import InterventionKind, InterventionStatus, PerpetratorIntervention
+from masip.interventions.models_safety import VictimMeasure
 from masip.interventions.models_vcop import VcopUpdateDue, VcopUpdateStatus
 from masip.referrals.models import Referral, ReferralSubject, TriageDecision
 from masip.reports.period import Period
@@ -57,13 +58,16 @@ from masip.risk.models import Assessment, AssessmentStatus
 from masip.timeline.models import RedFlagAlert, TimelineEntry
 
 __all__ = [
+    "DECISION_BANDS",
     "CaseIncidentRate",
     "Counted",
     "Days",
     "IncidentRates",
     "ReReferrals",
     "RiskTransitions",
+    "ScaleChange",
     "Transition",
+    "VictimChange",
     "closures_by_reason",
     "decisions",
     "incidents_per_month",
@@ -76,9 +80,11 @@ __all__ = [
     "referrals_by_source",
     "risk_transitions",
     "time_to_decision",
+    "time_to_decision_bands",
     "time_to_first_contact",
     "treatment_completion",
     "vcop_on_time",
+    "victim_reported_change",
 ]
 
 # Six months, as the outcome measures count them: 6 x 30 days, so "per 30 days" reads as per month.
@@ -156,6 +162,38 @@ class ReReferrals:
 
     closed: int
     re_referred: int
+
+
+@dataclass(frozen=True)
+class ScaleChange:
+    """Last minus first on one 0-10 scale (higher is better), over the victims measured twice."""
+
+    median: float | None
+    improved: int
+    same: int
+    worse: int
+
+
+@dataclass(frozen=True)
+class VictimChange:
+    """Victim-reported safety and wellbeing, first measure against the latest (see
+    `victim_reported_change`)."""
+
+    measured_twice: int
+    safety: ScaleChange
+    wellbeing: ScaleChange
+
+
+# Time to decision as a distribution: (key, label, first day, last day or None for no end).
+DECISION_BANDS: tuple[tuple[str, str, int, int | None], ...] = (
+    ("0", "Same day", 0, 0),
+    ("1", "1 day", 1, 1),
+    ("2-3", "2 to 3 days", 2, 3),
+    ("4-7", "4 to 7 days", 4, 7),
+    ("8-14", "8 to 14 days", 8, 14),
+    ("15-28", "15 to 28 days", 15, 28),
+    ("29+", "29 days or more", 29, None),
+)
 
 
 # --- helpers -------------------------------------------------------------------------------------
@@ -250,15 +288,29 @@ def decisions(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ..
     return _counted(TriageDecision.choices, {row["decision"]: row["count"] for row in rows})
 
 
-def time_to_decision(*, unit_ids: Collection[int], period: Period) -> Days:
-    """Days from referral to triage decision, over the referrals decided in the period: the UK
-    day of `decided_at` minus the UK day of `received_at` (decided the day it came = 0)."""
+def _days_to_decision(unit_ids: Collection[int], period: Period) -> list[int]:
     pairs = (
         Referral.unscoped.filter(_within("decided_at", period), unit_id__in=unit_ids, received_at__isnull=False)
         .exclude(decision="")
         .values_list("received_at", "decided_at")
     )
-    return _days(_local_days((received, decided) for received, decided in pairs if received and decided))
+    return _local_days((received, decided) for received, decided in pairs if received and decided)
+
+
+def time_to_decision(*, unit_ids: Collection[int], period: Period) -> Days:
+    """Days from referral to triage decision, over the referrals decided in the period: the UK
+    day of `decided_at` minus the UK day of `received_at` (decided the day it came = 0)."""
+    return _days(_days_to_decision(unit_ids, period))
+
+
+def time_to_decision_bands(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
+    """The same days as `time_to_decision` (referrals decided in the period), counted in bands:
+    same day (0), 1, 2-3, 4-7, 8-14, 15-28, 29 or more; every band, zero included, shortest first."""
+    days = _days_to_decision(unit_ids, period)
+    return tuple(
+        Counted(key, label, sum(1 for n in days if n >= low and (high is None or n <= high)))
+        for key, label, low, high in DECISION_BANDS
+    )
 
 
 def time_to_first_contact(*, unit_ids: Collection[int], period: Period) -> Days:
@@ -595,4 +647,51 @@ def treatment_completion(*, unit_ids: Collection[int], period: Period) -> tuple[
         Counted("started", "Programmes started", totals["started"]),
         Counted("ended", "Programmes ended", totals["ended"]),
         Counted("completed", "Programmes completed", totals["completed"]),
+    )
+
+
+def _scale_change(differences: list[int]) -> ScaleChange:
+    return ScaleChange(
+        median=_float(median(differences)),
+        improved=sum(1 for n in differences if n > 0),
+        same=sum(1 for n in differences if n == 0),
+        worse=sum(1 for n in differences if n < 0),
+    )
+
+
+def victim_reported_change(*, unit_ids: Collection[int], period: Period) -> VictimChange:
+    """Victim-reported feeling of safety and wellbeing (VictimMeasure, scales 0-10, higher is
+    better): how they changed between a victim's first measure and their latest one.
+
+    For each victim (case participant) of the unit's cases with a measure taken (`measured_on`)
+    on a day of the period: the first measure is their earliest ever (the baseline, whatever its
+    occasion: normally the intake one); the latest is their last taken on or before the period's
+    last day (ties on a day broken by when it was recorded). The victim counts when that latest
+    measure is not the first one, i.e. they were measured at least twice by the period's end and
+    once within it. Change = latest - first, on safety and on wellbeing separately: improved
+    (> 0), same (0), worse (< 0), and the median change. Daily impact is not summarised.
+    One query: every measure, up to the period's end, of the victims measured in the period.
+    """
+    measured_in_period = VictimMeasure.unscoped.filter(
+        _on_a_day_of("measured_on", period), case__unit_id__in=unit_ids
+    ).values("participant_id")
+    rows = (
+        VictimMeasure.unscoped.filter(
+            case__unit_id__in=unit_ids, participant_id__in=measured_in_period, measured_on__lte=period.end
+        )
+        .order_by("participant_id", "measured_on", "created_at")
+        .values_list("participant_id", "safety", "wellbeing")
+    )
+    first: dict[object, tuple[int, int]] = {}
+    latest: dict[object, tuple[int, int]] = {}
+    times: Counter[object] = Counter()
+    for participant_id, safety, wellbeing in rows:
+        first.setdefault(participant_id, (safety, wellbeing))
+        latest[participant_id] = (safety, wellbeing)
+        times[participant_id] += 1
+    twice = [participant_id for participant_id, n in times.items() if n >= 2]
+    return VictimChange(
+        measured_twice=len(twice),
+        safety=_scale_change([latest[p][0] - first[p][0] for p in twice]),
+        wellbeing=_scale_change([latest[p][1] - first[p][1] for p in twice]),
     )

@@ -43,6 +43,8 @@ class Dashboard:
     incidents_cases: int
     re_referrals: measures.ReReferrals
     treatment_completion: tuple[measures.Counted, ...]
+    time_to_decision_bands: tuple[measures.Counted, ...]
+    victim_change: measures.VictimChange
 
     @property
     def charts(self) -> dict[str, charts.Chart]:
@@ -60,7 +62,34 @@ class Dashboard:
                 label_header="Decision",
                 value_header="Referrals",
             ),
+            "time_to_decision": charts.vertical_bar_chart(
+                title="Days from referral to decision",
+                items=[(row.label, row.count) for row in self.time_to_decision_bands],
+                label_header="Days to decision",
+                value_header="Referrals",
+            ),
+            "risk_transitions": charts.horizontal_bar_chart(
+                title="Risk at closure compared with intake",
+                items=[(row.label, row.count) for row in self.risk_changes],
+                label_header="Risk level at closure",
+                value_header="Cases closed",
+            ),
         }
+
+    @property
+    def victim_change_rows(self) -> list[tuple[str, measures.ScaleChange]]:
+        return [("Feeling of safety", self.victim_change.safety), ("Wellbeing", self.victim_change.wellbeing)]
+
+    @property
+    def risk_changes(self) -> tuple[measures.Counted, ...]:
+        """The closures of the period by how the risk level moved from intake to closure."""
+        moved = self.risk_transitions
+        return (
+            measures.Counted("lowered", "Lowered", moved.lowered),
+            measures.Counted("unchanged", "Unchanged", moved.unchanged),
+            measures.Counted("raised", "Raised", moved.raised),
+            measures.Counted("not_assessed", "Not assessed at intake", moved.not_assessed_at_intake),
+        )
 
     @property
     def referrals_received(self) -> int:
@@ -83,9 +112,25 @@ class _Scope(TypedDict):
 def dashboard_for(*, user: Any, unit: Unit, period: Period, request: HttpRequest | None = None) -> Dashboard:
     """Every measure of the unit over the period. The caller has checked that the user may read
     the unit's aggregates (units_reported). The reading is audited with the period only."""
+    dashboard = dashboard_figures(unit=unit, period=period)
+    audit_record(
+        action=AuditAction.VIEW,
+        actor=user,
+        request=request,
+        unit=unit,
+        object_type="reports.dashboard",
+        object_id=unit.pk,
+        detail={"event": "unit_dashboard", "start": period.start.isoformat(), "end": period.end.isoformat()},
+    )
+    return dashboard
+
+
+def dashboard_figures(*, unit: Unit, period: Period) -> Dashboard:
+    """Every measure of the unit over the period, not audited: for a caller that audits its own
+    reading (the dashboard above, the quarterly report)."""
     scope = _Scope(unit_ids=[unit.pk], period=period)
     incidents = measures.incidents_per_month(**scope)
-    dashboard = Dashboard(
+    return Dashboard(
         unit=unit,
         period=period,
         referrals_per_month=measures.referrals_per_month(**scope),
@@ -105,14 +150,6 @@ def dashboard_for(*, user: Any, unit: Unit, period: Period, request: HttpRequest
         incidents_cases=len(incidents.cases),
         re_referrals=measures.re_referrals(**scope),
         treatment_completion=measures.treatment_completion(**scope),
+        time_to_decision_bands=measures.time_to_decision_bands(**scope),
+        victim_change=measures.victim_reported_change(**scope),
     )
-    audit_record(
-        action=AuditAction.VIEW,
-        actor=user,
-        request=request,
-        unit=unit,
-        object_type="reports.dashboard",
-        object_id=unit.pk,
-        detail={"event": "unit_dashboard", "start": period.start.isoformat(), "end": period.end.isoformat()},
-    )
-    return dashboard

@@ -1,3 +1,7 @@
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from masip.reports import views_quarterly
+
+urlpatterns = [
+    path("quarterly/", views_quarterly.quarterly, name="quarterly"),
+]
