@@ -43,10 +43,10 @@ MARCH_FORM = {"start": "2025-03-01", "end": "2025-03-31"}
 @pytest.fixture
 def world() -> World:
     data = build_world()
-    # Victim measures of C2: two in March, one after the period (not counted).
+    # C2's victim measures (fixtures: 5 Mar and 25 Mar), and one after the period, not counted.
     c2 = data.cases["A-C2"]
     victim = CaseParticipant.unscoped.get(case=c2, role=ParticipantRole.VICTIM)
-    for day, safety, wellbeing in ((d(3, 5), 3, 4), (d(3, 20), 6, 7), (d(4, 5), 9, 9)):
+    for day, safety, wellbeing in ((d(4, 5), 9, 9),):
         VictimMeasure.unscoped.create(
             case=c2,
             participant=victim,
@@ -122,6 +122,7 @@ def test_each_case_of_the_period_has_the_hand_computed_row(world: World) -> None
     # is February's); the interim SPO recorded 6 Mar, in force from 7 Mar; breach 20 Mar. Updates
     # due 6 Mar (sent on time) and 11 Mar (sent the 12th). Warning visit started and completed
     # 2 Mar, programme started 10 Mar and going on: no treatment outcome. Open: no re-referral.
+    # Victim measures 6 Mar (safety 3, wellbeing 4) and 28 Mar (6, 4).
     assert rows["A-C1"] == {
         "case": exports.pseudonym("s3cret", world.cases["A-C1"].pk),
         "opened_month": "2025-03",
@@ -145,17 +146,17 @@ def test_each_case_of_the_period_has_the_hand_computed_row(world: World) -> None
         "interventions_completed": 1,
         "treatment_completed": None,
         "re_referred_within_12_months": None,
-        "victim_safety_first": None,
-        "victim_safety_last": None,
-        "victim_wellbeing_first": None,
-        "victim_wellbeing_last": None,
+        "victim_safety_first": 3,
+        "victim_safety_last": 6,
+        "victim_wellbeing_first": 4,
+        "victim_wellbeing_last": 4,
     }
     # C2: opened 4 Mar, closed 25 Mar (risk reduced, low). R2 received 2 Mar, decided 4 Mar: 2;
     # first contact 5 Mar: 3. Intake: the completed 4 Mar assessment, moderate (the 1 Mar high
     # is a draft). Incidents 5.0 / 15.0 over 22 days. Flag 21 Mar; DAPO applied 12 Mar, not
     # granted. Update due 15 Mar still open (the 19 Mar one withdrawn). Social support starts in
-    # April. Its victim was referred again on 1 June 2025. Victim measures 5 Mar (3, 4) and 20 Mar
-    # (6, 7); the 5 April one is after the period.
+    # April. Its victim was referred again on 1 June 2025. Victim measures 5 Mar (5, 6) and 25 Mar
+    # (4, 8); the 5 April one is after the period.
     assert {k: v for k, v in rows["A-C2"].items() if k != "case"} == {
         "opened_month": "2025-03",
         "closed_month": "2025-03",
@@ -178,10 +179,10 @@ def test_each_case_of_the_period_has_the_hand_computed_row(world: World) -> None
         "interventions_completed": 0,
         "treatment_completed": None,
         "re_referred_within_12_months": True,
-        "victim_safety_first": 3,
-        "victim_safety_last": 6,
-        "victim_wellbeing_first": 4,
-        "victim_wellbeing_last": 7,
+        "victim_safety_first": 5,
+        "victim_safety_last": 4,
+        "victim_wellbeing_first": 6,
+        "victim_wellbeing_last": 8,
     }
     # C8: opened by hand 1 Feb (no referral: no agency, no decision); first victim contact 3 Mar,
     # 30 days after opening. Flag 29 Mar; the bail conditions are February's. The 31 Mar update
@@ -292,7 +293,7 @@ def test_the_parquet_file_has_the_dictionary_types(world: World, manager: Any, k
     )
     assert cases.height == 6
     c2 = cases.filter(pl.col("case") == exports.pseudonym(key.secret, world.cases["A-C2"].pk)).row(0, named=True)
-    assert (c2["victim_safety_first"], c2["victim_wellbeing_last"], c2["re_referred_within_12_months"]) == (3, 7, True)
+    assert (c2["victim_safety_first"], c2["victim_wellbeing_last"], c2["re_referred_within_12_months"]) == (5, 8, True)
     # The same rows as the CSV of the same key.
     csv = pl.read_csv(_files(_post(manager, key))["cases.csv"], schema=cases.schema)
     assert csv.sort("case").equals(cases.sort("case"))
