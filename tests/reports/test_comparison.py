@@ -112,6 +112,11 @@ def test_unit_a_march_figures_are_the_hand_checked_measures(world: World) -> Non
         incident_cases=6,
         incidents_median_before=pytest.approx(0.75),
         incidents_median_after=pytest.approx(2.915),
+        # Victims measured in March and twice by its end (test_measures): safety +3, -1, +5
+        # (two safer), wellbeing 0, +2, +3 (two better).
+        victims_measured_twice=3,
+        victims_safer=2,
+        victims_wellbeing_better=2,
     )
 
 
@@ -155,6 +160,10 @@ def test_the_analyst_of_three_units_compares_them_small_numbers_suppressed(world
     assert row_of(accepted, a) == ["<5", "*", "Not shown: fewer than 5 counted"]
     assert row_of(accepted, b) == ["<5", "<5", "Not shown: fewer than 5 in all"]
     assert row_of(accepted, c) == ["0", "0", "No data"]
+    # Victim-reported: A's 2 safer of 3 measured twice, both small; B's victim went from 1 to 10.
+    safer = section(body, "rate-safety")
+    assert row_of(safer, a) == ["<5", "<5", "Not shown: fewer than 5 in all"]
+    assert row_of(safer, b)[2] == "Not shown: fewer than 5 in all"
     # Incidents per month: A's 6 cases give medians 0.75 before and 2.915 after (to 2 places).
     incidents = section(body, "incidents")
     assert row_of(incidents, a) == ["6", "0.75", "2.92"]

@@ -43,7 +43,7 @@ __all__ = [
     "standard_periods",
 ]
 
-FIGURES_VERSION = 1
+FIGURES_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,11 @@ class Figures:
     incident_cases: int
     incidents_median_before: float | None
     incidents_median_after: float | None
+    # Victims measured twice by the end of the period and once in it (measures.victim_reported_change),
+    # and of those, whose latest safety / wellbeing score is above their first.
+    victims_measured_twice: int
+    victims_safer: int
+    victims_wellbeing_better: int
 
     @property
     def decided(self) -> int:
@@ -128,6 +133,7 @@ def compute_figures(unit: Unit, period: Period) -> Figures:
     to_contact = measures.time_to_first_contact(**scope)
     incidents = measures.incidents_per_month(**scope)
     raised, acknowledged = _flags_acknowledged_within(unit, period)
+    victims = measures.victim_reported_change(**scope)
     return Figures(
         referrals_received=sum(row.count for row in measures.referrals_by_source(**scope)),
         decisions=_counts(measures.decisions(**scope)),
@@ -150,6 +156,9 @@ def compute_figures(unit: Unit, period: Period) -> Figures:
         incident_cases=len(incidents.cases),
         incidents_median_before=incidents.median_before,
         incidents_median_after=incidents.median_after,
+        victims_measured_twice=victims.measured_twice,
+        victims_safer=victims.safety.improved,
+        victims_wellbeing_better=victims.wellbeing.improved,
     )
 
 

@@ -226,6 +226,20 @@ RATES: tuple[tuple[str, str, str, str, Callable[[Figures], tuple[int, int]]], ..
         "Closed with a level at intake and at closure",
         lambda f: (f.closures_lowered, f.closures_compared),
     ),
+    (
+        "safety",
+        "Victims feeling safer (latest measure above the first)",
+        "Safer",
+        "Victims measured twice",
+        lambda f: (f.victims_safer, f.victims_measured_twice),
+    ),
+    (
+        "wellbeing",
+        "Victims' wellbeing better (latest measure above the first)",
+        "Better",
+        "Victims measured twice",
+        lambda f: (f.victims_wellbeing_better, f.victims_measured_twice),
+    ),
 )
 
 
