@@ -85,7 +85,7 @@ def build_unit(
     from masip.risk.models import Assessment, AssessmentStatus
     from masip.timeline.models import AlertStatus, RedFlagAlert, TimelineEntry
 
-    rng = random.Random(f"{seed}-{code}")
+    rng = random.Random(f"{seed}-{code}")  # noqa: S311 (made-up data, not secrets)
     zone = timezone.get_current_timezone()
 
     def at(day: date, hour: int = 12) -> datetime:
@@ -183,217 +183,215 @@ def build_unit(
         PerpetratorIntervention,
         VictimMeasure,
     ]
-    with _historical_created_at([m for m in everything if "created_at" in {f.name for f in m._meta.fields}]):
-        with transaction.atomic():
-            Case.unscoped.bulk_create(built_cases, batch_size=BATCH)
-            Referral.unscoped.bulk_create(built_referrals, batch_size=BATCH)
-            rows += len(built_cases) + len(built_referrals)
+    stamped = [m for m in everything if "created_at" in {f.name for f in m._meta.fields}]
+    with _historical_created_at(stamped), transaction.atomic():
+        Case.unscoped.bulk_create(built_cases, batch_size=BATCH)
+        Referral.unscoped.bulk_create(built_referrals, batch_size=BATCH)
+        rows += len(built_cases) + len(built_referrals)
 
-            people: list[Any] = []
-            participants: list[Any] = []
-            victims: dict[Any, Any] = {}
-            perpetrators: dict[Any, Any] = {}
-            for case in built_cases:
-                for role, store in ((ParticipantRole.VICTIM, victims), (ParticipantRole.PERPETRATOR, perpetrators)):
-                    person = Person(
-                        id=uuid.uuid4(),
-                        unit=unit,
-                        given_name="Bench",
-                        family_name=f"P{len(people)}",
-                        created_at=case.created_at,
-                    )
-                    people.append(person)
-                    participant = CaseParticipant(
-                        id=uuid.uuid4(), case=case, person=person, role=role, created_at=case.created_at
-                    )
-                    participants.append(participant)
-                    store[case.id] = participant
-            Person.unscoped.bulk_create(people, batch_size=BATCH)
-            CaseParticipant.unscoped.bulk_create(participants, batch_size=BATCH)
-            rows += len(people) + len(participants)
-
-            # Each referral names someone; one in ten names a person of an earlier case (a re-referral).
-            subjects = []
-            earlier: list[Any] = []
-            for referral in built_referrals:
-                person = None
-                if referral.case_id is not None:
-                    person = victims[referral.case_id].person
-                elif earlier and rng.random() < 0.1:
-                    person = rng.choice(earlier[-300:]).person
-                subjects.append(
-                    ReferralSubject(
-                        id=uuid.uuid4(),
-                        referral=referral,
-                        role=SubjectRole.VICTIM,
-                        person=person,
-                        given_name="B",
-                        created_at=referral.created_at,
-                    )
+        people: list[Any] = []
+        participants: list[Any] = []
+        victims: dict[Any, Any] = {}
+        perpetrators: dict[Any, Any] = {}
+        for case in built_cases:
+            for role, store in ((ParticipantRole.VICTIM, victims), (ParticipantRole.PERPETRATOR, perpetrators)):
+                person = Person(
+                    id=uuid.uuid4(),
+                    unit=unit,
+                    given_name="Bench",
+                    family_name=f"P{len(people)}",
+                    created_at=case.created_at,
                 )
-                if referral.case_id is not None:
-                    earlier.append(victims[referral.case_id])
-            ReferralSubject.unscoped.bulk_create(subjects, batch_size=BATCH)
-            rows += len(subjects)
+                people.append(person)
+                participant = CaseParticipant(
+                    id=uuid.uuid4(), case=case, person=person, role=role, created_at=case.created_at
+                )
+                participants.append(participant)
+                store[case.id] = participant
+        Person.unscoped.bulk_create(people, batch_size=BATCH)
+        CaseParticipant.unscoped.bulk_create(participants, batch_size=BATCH)
+        rows += len(people) + len(participants)
 
-            notes, assessments, changes, measures_ = [], [], [], []
-            entries, flags, orders_, updates, interventions = [], [], [], [], []
-            for case in built_cases:
-                opened, closed = opened_on[case.id], closed_on[case.id]
-                last = closed or today
-                victim, perpetrator = victims[case.id], perpetrators[case.id]
-                contact = opened + timedelta(days=int(rng.expovariate(1 / 3)))
-                if contact <= last:
-                    notes.append(
-                        CaseNote(
-                            id=uuid.uuid4(),
-                            case=case,
-                            kind=NoteKind.CONTACT,
-                            body="Contact made.",
-                            contact_at=at(contact, 11),
-                            contact_with=victim,
-                            created_at=at(contact, 11),
-                        )
-                    )
-                for offset in (0, 90):
-                    day = opened + timedelta(days=offset)
-                    if day <= last:
-                        level = rng.choice(levels)
-                        assessments.append(
-                            Assessment(
-                                id=uuid.uuid4(),
-                                unit=unit,
-                                case=case,
-                                instrument_version=instrument_version,
-                                status=AssessmentStatus.COMPLETED,
-                                assessor=assessor,
-                                assessed_on=day,
-                                computed_level=level,
-                                level=level,
-                                completed_at=at(day),
-                                created_at=at(day),
-                            )
-                        )
-                if closed is not None:
-                    changes.append(
-                        CaseStatusChange(
-                            id=uuid.uuid4(),
-                            case=case,
-                            from_status=CaseStatus.ACTIVE,
-                            to_status=CaseStatus.CLOSED,
-                            closure_reason=case.closure_reason,
-                            risk_at_closure=case.risk_at_closure,
-                            case_version=2,
-                            created_at=case.closed_at,
-                        )
-                    )
-                order = None
-                if rng.random() < 0.3:
-                    starts = opened + timedelta(days=rng.randrange(1, 40))
-                    order = Order(
+        # Each referral names someone; one in ten names a person of an earlier case (a re-referral).
+        subjects = []
+        earlier: list[Any] = []
+        for referral in built_referrals:
+            person = None
+            if referral.case_id is not None:
+                person = victims[referral.case_id].person
+            elif earlier and rng.random() < 0.1:
+                person = rng.choice(earlier[-300:]).person
+            subjects.append(
+                ReferralSubject(
+                    id=uuid.uuid4(),
+                    referral=referral,
+                    role=SubjectRole.VICTIM,
+                    person=person,
+                    given_name="B",
+                    created_at=referral.created_at,
+                )
+            )
+            if referral.case_id is not None:
+                earlier.append(victims[referral.case_id])
+        ReferralSubject.unscoped.bulk_create(subjects, batch_size=BATCH)
+        rows += len(subjects)
+
+        notes, assessments, changes, measures_ = [], [], [], []
+        entries, flags, orders_, updates, interventions = [], [], [], [], []
+        for case in built_cases:
+            opened, closed = opened_on[case.id], closed_on[case.id]
+            last = closed or today
+            victim, perpetrator = victims[case.id], perpetrators[case.id]
+            contact = opened + timedelta(days=int(rng.expovariate(1 / 3)))
+            if contact <= last:
+                notes.append(
+                    CaseNote(
                         id=uuid.uuid4(),
                         case=case,
-                        kind=rng.choice(OrderKind.values),
-                        status=rng.choice(order_statuses),
-                        starts_on=starts,
-                        created_at=at(starts - timedelta(days=2)),
+                        kind=NoteKind.CONTACT,
+                        body="Contact made.",
+                        contact_at=at(contact, 11),
+                        contact_with=victim,
+                        created_at=at(contact, 11),
                     )
-                    orders_.append(order)
-                for _ in range(entries_per_case):
-                    day = opened + timedelta(days=rng.randrange(-180, 300))
-                    entries.append(
-                        TimelineEntry(
+                )
+            for offset in (0, 90):
+                day = opened + timedelta(days=offset)
+                if day <= last:
+                    level = rng.choice(levels)
+                    assessments.append(
+                        Assessment(
                             id=uuid.uuid4(),
+                            unit=unit,
                             case=case,
-                            occurred_on=min(day, today),
-                            incidents=rng.choice((1, 1, 1, 2, 3)),
-                            reported_by="police",
-                            order=order if order is not None and day > order.starts_on and rng.random() < 0.1 else None,
-                            created_at=at(min(day, today)),
+                            instrument_version=instrument_version,
+                            status=AssessmentStatus.COMPLETED,
+                            assessor=assessor,
+                            assessed_on=day,
+                            computed_level=level,
+                            level=level,
+                            completed_at=at(day),
+                            created_at=at(day),
                         )
                     )
-                if rng.random() < 0.5:
-                    raised = opened + timedelta(days=rng.randrange(0, 120))
-                    acknowledged = raised + timedelta(days=rng.randrange(0, 3))
-                    flags.append(
-                        RedFlagAlert(
-                            id=uuid.uuid4(),
-                            case=case,
-                            rule_key="repeat-approach",
-                            fingerprint=uuid.uuid4().hex,
-                            title="Approaches escalating",
-                            explanation="Three approaches in a week.",
-                            occurred_on=raised,
-                            status=AlertStatus.ACKNOWLEDGED,
-                            acknowledged_at=at(acknowledged),
-                            created_at=at(raised),
-                        )
+            if closed is not None:
+                changes.append(
+                    CaseStatusChange(
+                        id=uuid.uuid4(),
+                        case=case,
+                        from_status=CaseStatus.ACTIVE,
+                        to_status=CaseStatus.CLOSED,
+                        closure_reason=case.closure_reason,
+                        risk_at_closure=case.risk_at_closure,
+                        case_version=2,
+                        created_at=case.closed_at,
                     )
-                for week in (1, 5, 9):
-                    due = opened + timedelta(weeks=week)
-                    if due > last:
-                        break
-                    sent = due + timedelta(days=rng.choice((-2, -1, 0, 0, 1, 3)))
-                    updates.append(
-                        VcopUpdateDue(
+                )
+            order = None
+            if rng.random() < 0.3:
+                starts = opened + timedelta(days=rng.randrange(1, 40))
+                order = Order(
+                    id=uuid.uuid4(),
+                    case=case,
+                    kind=rng.choice(OrderKind.values),
+                    status=rng.choice(order_statuses),
+                    starts_on=starts,
+                    created_at=at(starts - timedelta(days=2)),
+                )
+                orders_.append(order)
+            for _ in range(entries_per_case):
+                day = opened + timedelta(days=rng.randrange(-180, 300))
+                entries.append(
+                    TimelineEntry(
+                        id=uuid.uuid4(),
+                        case=case,
+                        occurred_on=min(day, today),
+                        incidents=rng.choice((1, 1, 1, 2, 3)),
+                        reported_by="police",
+                        order=order if order is not None and day > order.starts_on and rng.random() < 0.1 else None,
+                        created_at=at(min(day, today)),
+                    )
+                )
+            if rng.random() < 0.5:
+                raised = opened + timedelta(days=rng.randrange(0, 120))
+                acknowledged = raised + timedelta(days=rng.randrange(0, 3))
+                flags.append(
+                    RedFlagAlert(
+                        id=uuid.uuid4(),
+                        case=case,
+                        rule_key="repeat-approach",
+                        fingerprint=uuid.uuid4().hex,
+                        title="Approaches escalating",
+                        explanation="Three approaches in a week.",
+                        occurred_on=raised,
+                        status=AlertStatus.ACKNOWLEDGED,
+                        acknowledged_at=at(acknowledged),
+                        created_at=at(raised),
+                    )
+                )
+            for week in (1, 5, 9):
+                due = opened + timedelta(weeks=week)
+                if due > last:
+                    break
+                sent = due + timedelta(days=rng.choice((-2, -1, 0, 0, 1, 3)))
+                updates.append(
+                    VcopUpdateDue(
+                        id=uuid.uuid4(),
+                        case=case,
+                        kind=VcopUpdateKind.REGULAR,
+                        participant=victim,
+                        enhanced_rights=True,
+                        due_on=due,
+                        status=VcopUpdateStatus.SENT if sent < today else VcopUpdateStatus.OPEN,
+                        sent_at=at(sent, 14) if sent < today else None,
+                        created_at=at(opened),
+                    )
+                )
+            if rng.random() < 0.5:
+                started = opened + timedelta(days=rng.randrange(5, 60))
+                ended = started + timedelta(days=rng.randrange(30, 200))
+                interventions.append(
+                    PerpetratorIntervention(
+                        id=uuid.uuid4(),
+                        case=case,
+                        participant=perpetrator,
+                        kind=rng.choice([InterventionKind.TREATMENT_PROGRAMME, InterventionKind.WARNING_VISIT]),
+                        compartment=Compartment.HEALTH,
+                        status=InterventionStatus.COMPLETED if ended < last else InterventionStatus.IN_PROGRESS,
+                        started_on=started,
+                        ended_on=ended if ended < last else None,
+                        created_at=at(started),
+                    )
+                )
+            for offset in (0, 120):
+                day = opened + timedelta(days=offset)
+                if day <= last:
+                    measures_.append(
+                        VictimMeasure(
                             id=uuid.uuid4(),
                             case=case,
-                            kind=VcopUpdateKind.REGULAR,
                             participant=victim,
-                            enhanced_rights=True,
-                            due_on=due,
-                            status=VcopUpdateStatus.SENT if sent < today else VcopUpdateStatus.OPEN,
-                            sent_at=at(sent, 14) if sent < today else None,
-                            created_at=at(opened),
+                            occasion=VictimMeasure._meta.get_field("occasion").choices[0][0]
+                            if offset == 0
+                            else VictimMeasure._meta.get_field("occasion").choices[-1][0],
+                            measured_on=day,
+                            safety=rng.randrange(11),
+                            wellbeing=rng.randrange(11),
+                            daily_impact=rng.randrange(11),
+                            created_at=at(day),
                         )
                     )
-                if rng.random() < 0.5:
-                    started = opened + timedelta(days=rng.randrange(5, 60))
-                    ended = started + timedelta(days=rng.randrange(30, 200))
-                    interventions.append(
-                        PerpetratorIntervention(
-                            id=uuid.uuid4(),
-                            case=case,
-                            participant=perpetrator,
-                            kind=rng.choice(
-                                [InterventionKind.TREATMENT_PROGRAMME, InterventionKind.WARNING_VISIT]
-                            ),
-                            compartment=Compartment.HEALTH,
-                            status=InterventionStatus.COMPLETED if ended < last else InterventionStatus.IN_PROGRESS,
-                            started_on=started,
-                            ended_on=ended if ended < last else None,
-                            created_at=at(started),
-                        )
-                    )
-                for offset in (0, 120):
-                    day = opened + timedelta(days=offset)
-                    if day <= last:
-                        measures_.append(
-                            VictimMeasure(
-                                id=uuid.uuid4(),
-                                case=case,
-                                participant=victim,
-                                occasion=VictimMeasure._meta.get_field("occasion").choices[0][0]
-                                if offset == 0
-                                else VictimMeasure._meta.get_field("occasion").choices[-1][0],
-                                measured_on=day,
-                                safety=rng.randrange(11),
-                                wellbeing=rng.randrange(11),
-                                daily_impact=rng.randrange(11),
-                                created_at=at(day),
-                            )
-                        )
-            for model, objects in (
-                (CaseNote, notes),
-                (Assessment, assessments),
-                (CaseStatusChange, changes),
-                (Order, orders_),
-                (TimelineEntry, entries),
-                (RedFlagAlert, flags),
-                (VcopUpdateDue, updates),
-                (PerpetratorIntervention, interventions),
-                (VictimMeasure, measures_),
-            ):
-                model.unscoped.bulk_create(objects, batch_size=BATCH)
-                rows += len(objects)
+        for model, objects in (
+            (CaseNote, notes),
+            (Assessment, assessments),
+            (CaseStatusChange, changes),
+            (Order, orders_),
+            (TimelineEntry, entries),
+            (RedFlagAlert, flags),
+            (VcopUpdateDue, updates),
+            (PerpetratorIntervention, interventions),
+            (VictimMeasure, measures_),
+        ):
+            model.unscoped.bulk_create(objects, batch_size=BATCH)
+            rows += len(objects)
     return Built(unit=unit, referrals=len(built_referrals), cases=len(built_cases), entries=len(entries), rows=rows)

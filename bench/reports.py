@@ -82,11 +82,11 @@ def _child(database_url: str, runs: int, referrals: int, cases: int, entries_per
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
+    from reporting_unit import build_unit
 
     from masip.accounts.models import Role
     from masip.reports import measures
     from masip.reports.period import Period
-    from reporting_unit import build_unit
     from tests.conftest import verified_client
     from tests.factories import UserFactory, member
     from tests.risk.history_factories import instrument_version
@@ -131,6 +131,20 @@ def _child(database_url: str, runs: int, referrals: int, cases: int, entries_per
         control = sum(1 for s in sql if s.split(" ")[0] in TRANSACTION_CONTROL)
         result["periods"][label] = {"queries": len(sql) - control, **_summary(_timed(get, runs))}
 
+    # The comparison's nightly precompute: one unit's figures (reports.comparison.compute_figures)
+    # for each period it fills, the whole night's work for this unit.
+    from masip.reports.comparison import compute_figures, standard_periods
+
+    nightly = standard_periods(TODAY)
+    started = time.perf_counter()
+    for period in nightly:
+        compute_figures(built.unit, period)
+    result["precompute"] = {"periods": len(nightly), "seconds": time.perf_counter() - started}
+    twelve = Period(*_periods()["last 12 months"])
+    result["figures_12_months_ms"] = statistics.median(
+        _timed(lambda: compute_figures(built.unit, twelve), max(3, runs // 4))
+    )
+
     start, end = _periods()["all ten years"]
     scope = {"unit_ids": [built.unit.pk], "period": Period(start, end)}
     for name in measures.__all__:
@@ -166,6 +180,13 @@ def _section(result: dict[str, Any], version: str, wall: float, command: str, lo
             f"| {label} | {row['queries']} | {row['median_ms']:.0f} | {row['p95_ms']:.0f} | {row['max_ms']:.0f} |"
         )
     total = sum(result["measures"].values())
+    lines += [
+        "",
+        f"The comparison's figures of this unit over the last 12 months (`compute_figures`, what "
+        f"`reports_precompute` stores): median {result['figures_12_months_ms']:.0f} ms. The whole "
+        f"nightly precompute of this unit ({result['precompute']['periods']} periods: 8 quarters, "
+        f"the quarter to date, the 12 months) took {result['precompute']['seconds']:.1f} s.",
+    ]
     lines += [
         "",
         f"Budget (the whole dashboard under {BUDGET_MS} ms, judged on the median): **{'met' if met else 'NOT met'}**.",
@@ -209,9 +230,7 @@ def main() -> None:
     for vendor, url in scratch_urls(databases, "reports").items():
         load = uptime()
         with scratch_database(vendor, url):
-            result, wall = run_child(
-                __file__, url, args.runs, args.referrals, args.cases, args.entries_per_case
-            )
+            result, wall = run_child(__file__, url, args.runs, args.referrals, args.cases, args.entries_per_case)
             version = database_version(vendor, url)
         sections.append(_section(result, version, wall, command, load))
         print(sections[-1])
