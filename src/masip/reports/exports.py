@@ -30,9 +30,6 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.parquet as pq  # type: ignore[import-untyped]
 from django.db.models import (
     Count,
-    DateTimeField,
-    Exists,
-    ExpressionWrapper,
     F,
     Min,
     OuterRef,
@@ -45,9 +42,8 @@ from django.utils import timezone
 
 from masip.accounts.models import AgencyKind
 from masip.cases.models import (
-    PRINCIPAL_ROLES,
     Case,
-    CaseParticipant,
+    CaseNote,
     CaseStatus,
     ClosureReason,
     NoteKind,
@@ -59,7 +55,7 @@ from masip.interventions.models_legal import Order
 from masip.interventions.models_perpetrator import InterventionKind, InterventionStatus, PerpetratorIntervention
 from masip.interventions.models_safety import VictimMeasure
 from masip.interventions.models_vcop import VcopUpdateDue, VcopUpdateStatus
-from masip.referrals.models import Referral, ReferralSubject
+from masip.referrals.models import Referral
 from masip.reports import measures
 from masip.reports.measures import FOLLOW_UP, WAS_GRANTED, _on_a_day_of, _within
 from masip.reports.period import Period
@@ -296,27 +292,26 @@ def case_rows(*, unit_id: int, period: Period, secret: str | None) -> list[Row]:
     first_referral = Referral.unscoped.filter(case_id=OuterRef("pk"), received_at__isnull=False).order_by(
         "received_at", "pk"
     )
-    victim_contact = Q(notes__kind=NoteKind.CONTACT, notes__contact_with__role=ParticipantRole.VICTIM)
-    closed_at = OuterRef("closed_at")
-    later_referral = ReferralSubject.unscoped.filter(
-        referral__unit_id=OuterRef("unit_id"),
-        referral__received_at__gt=closed_at,
-        referral__received_at__lte=ExpressionWrapper(closed_at + FOLLOW_UP, output_field=DateTimeField()),
-        person_id__in=CaseParticipant.unscoped.filter(
-            case_id=OuterRef(OuterRef("pk")), role__in=PRINCIPAL_ROLES
-        ).values("person_id"),
+    first_contact = (
+        CaseNote.unscoped.filter(
+            case_id=OuterRef("pk"), kind=NoteKind.CONTACT, contact_with__role=ParticipantRole.VICTIM
+        )
+        .order_by()
+        .values("case_id")
+        .annotate(first=Min("contact_at"))
+        .values("first")
+    )
+    open_in_period = Case.unscoped.filter(unit_id__in=unit_ids, opened_at__lt=period.ends_before).exclude(
+        closed_at__lt=period.starts_at
     )
     cases = list(
-        Case.unscoped.filter(unit_id__in=unit_ids, opened_at__lt=period.ends_before)
-        .exclude(closed_at__lt=period.starts_at)
-        .annotate(
+        open_in_period.annotate(
             agency_kind=Subquery(first_referral.values("source_agency__kind")[:1]),
             first_received=Subquery(first_referral.values("received_at")[:1]),
             first_decided=Subquery(first_referral.values("decided_at")[:1]),
-            first_contact=Min("notes__contact_at", filter=victim_contact),
-            referred=Coalesce(Min("referrals__received_at"), F("opened_at")),
+            first_contact=Subquery(first_contact),
+            referred=Coalesce(Subquery(first_referral.values("received_at")[:1]), F("opened_at")),
             intake=Coalesce(measures.intake_level("pk"), Value(RiskLevel.NOT_ASSESSED.value)),
-            again=Exists(later_referral) | Exists(Case.unscoped.filter(repeat_of_id=OuterRef("pk"))),
         )
         .order_by("opened_at", "reference")
         .values(
@@ -334,12 +329,12 @@ def case_rows(*, unit_id: int, period: Period, secret: str | None) -> list[Row]:
             "first_contact",
             "referred",
             "intake",
-            "again",
         )
     )
     if not cases:
         return []
     ids = [case["id"] for case in cases]
+    again = measures.referred_again(open_in_period.filter(status=CaseStatus.CLOSED))
     rates = {rate.case_id: rate for rate in measures.incidents_per_month(unit_ids=unit_ids, period=period).cases}
     flags = _by_case(
         RedFlagAlert.unscoped.filter(
@@ -415,7 +410,7 @@ def case_rows(*, unit_id: int, period: Period, secret: str | None) -> list[Row]:
             "interventions_started": counts.get("started", 0),
             "interventions_completed": counts.get("completed", 0),
             "treatment_completed": (counts["programmes_completed"] > 0) if counts.get("programmes_ended") else None,
-            "re_referred_within_12_months": bool(case["again"])
+            "re_referred_within_12_months": again.get(case_id, False)
             if closed and case["closed_at"] + FOLLOW_UP <= now
             else None,
             "victim_safety_first": measured[0][0] if measured else None,

@@ -78,6 +78,7 @@ __all__ = [
     "re_referrals",
     "red_flags",
     "referrals_by_source",
+    "referred_again",
     "risk_transitions",
     "time_to_decision",
     "time_to_decision_bands",
@@ -582,54 +583,64 @@ def re_referrals(*, unit_ids: Collection[int], period: Period) -> ReReferrals:
     closure naming, as a linked person (ReferralSubject.person), someone who was the case's
     victim, perpetrator or suspect; or a later case is marked `repeat_of` it.
 
-    Two queries whatever the size of the cohort: the cohort's cases with their principal people
-    (and whether a later case repeats them), then the unit's referrals received in the cohort's
-    follow-up years naming one of those people; matched here by person and time.
+    Two queries whatever the size of the cohort (`referred_again`).
     """
-    cohort_filter = Q(
+    cohort = Case.unscoped.filter(
         unit_id__in=unit_ids,
         status=CaseStatus.CLOSED,
         closed_at__gte=period.starts_at - FOLLOW_UP,
         closed_at__lt=period.ends_before - FOLLOW_UP,
     )
-    rows = (
-        Case.unscoped.filter(cohort_filter)
-        .annotate(repeated=Exists(Case.unscoped.filter(repeat_of_id=OuterRef("pk"))))
-        .values_list("pk", "unit_id", "closed_at", "repeated", "participants__person_id", "participants__role")
+    again = referred_again(cohort)
+    return ReReferrals(closed=len(again), re_referred=sum(again.values()))
+
+
+def referred_again(closed_cases: QuerySet[Case]) -> dict[Any, bool]:
+    """For each of the given closed cases (by id): was it referred again within 365 days of its
+    closure? The rule of `re_referrals`, whatever the cases: a referral to the case's unit
+    received in the year after `closed_at` naming one of its principal people, or a later case
+    marked `repeat_of` it. Two queries whatever their number: the cases with their principal
+    people (and whether a later case repeats them), then the referrals received in the
+    follow-up years naming one of those people; matched here by person, unit and time.
+    """
+    rows = closed_cases.annotate(repeated=Exists(Case.unscoped.filter(repeat_of_id=OuterRef("pk")))).values_list(
+        "pk", "unit_id", "closed_at", "repeated", "participants__person_id", "participants__role"
     )
-    cohort: dict[object, tuple[int, datetime, bool]] = {}
-    # closed_at is set on every closed case (the cohort's filter says so).
-    people: dict[object, set[object]] = {}
+    cases: dict[Any, tuple[int, datetime, bool]] = {}
+    people: dict[Any, set[object]] = {}
     for case_id, unit_id, closed_at, repeated, person_id, role in rows:
-        cohort[case_id] = (unit_id, closed_at, repeated)  # type: ignore[assignment]
+        if closed_at is None:  # a closed case has its closing time; nothing to follow up otherwise
+            continue
+        cases[case_id] = (unit_id, closed_at, repeated)
         if person_id is not None and role in PRINCIPAL_ROLES:
             people.setdefault(case_id, set()).add(person_id)
-    if not cohort:
-        return ReReferrals(closed=0, re_referred=0)
+    if not cases:
+        return {}
     named = (
         ReferralSubject.unscoped.filter(
-            referral__unit_id__in=unit_ids,
-            referral__received_at__gt=period.starts_at - FOLLOW_UP,
-            referral__received_at__lt=period.ends_before,
-            person_id__in=CaseParticipant.unscoped.filter(
-                case__in=Case.unscoped.filter(cohort_filter), role__in=PRINCIPAL_ROLES
-            ).values("person_id"),
+            referral__unit_id__in={unit_id for unit_id, _closed, _repeated in cases.values()},
+            referral__received_at__gt=min(closed for _unit, closed, _repeated in cases.values()),
+            referral__received_at__lte=max(closed for _unit, closed, _repeated in cases.values()) + FOLLOW_UP,
+            person_id__in=CaseParticipant.unscoped.filter(case__in=closed_cases, role__in=PRINCIPAL_ROLES).values(
+                "person_id"
+            ),
         )
         .values_list("person_id", "referral__unit_id", "referral__received_at")
         .order_by()
     )
     referred: dict[tuple[object, int], list[datetime]] = {}
     for person_id, unit_id, received_at in named:
-        referred.setdefault((person_id, unit_id), []).append(received_at)  # type: ignore[arg-type]
-    again = 0
-    for closed_case, (unit_id, closed_at, repeated) in cohort.items():
-        if repeated or any(
+        if received_at is not None:
+            referred.setdefault((person_id, unit_id), []).append(received_at)
+    return {
+        case_id: repeated
+        or any(
             closed_at < received <= closed_at + FOLLOW_UP
-            for person_id in people.get(closed_case, ())
+            for person_id in people.get(case_id, ())
             for received in referred.get((person_id, unit_id), ())
-        ):
-            again += 1
-    return ReReferrals(closed=len(cohort), re_referred=again)
+        )
+        for case_id, (unit_id, closed_at, repeated) in cases.items()
+    }
 
 
 def treatment_completion(*, unit_ids: Collection[int], period: Period) -> tuple[Counted, ...]:
