@@ -379,3 +379,40 @@ def test_a_share_of_the_open_cases_have_their_interventions_made_through_the_ser
         )
     )
     assert audited == {str(pk) for pk in orders.values_list("pk", flat=True)}
+
+
+def test_the_analyst_reads_the_dashboard_and_takes_an_export_with_the_demo_key(demo):
+    import io
+    import zipfile
+
+    import polars as pl
+    from django.urls import reverse
+
+    from masip.reports.demo import DEMO_EXPORT_KEY
+    from masip.reports.models import EvaluationExport, ExportKey
+    from tests.conftest import verified_client
+
+    analyst = User.objects.get(email=demo_email("analyst"))
+    client = verified_client(analyst)
+    today = timezone.localdate()
+    period = {"start": (today - timedelta(days=364)).isoformat(), "end": today.isoformat()}
+    dashboard = client.get(reverse("reports:dashboard"), period)
+    assert dashboard.status_code == 200
+    assert "0 referrals received" not in dashboard.content.decode()
+    key = ExportKey.objects.get(unit__code=UNIT_CODE, name=DEMO_EXPORT_KEY)
+    response = client.post(
+        reverse("reports:export_new"),
+        {
+            **period,
+            "file_format": "parquet",
+            "key": key.pk,
+            "recipient": "Evaluation team, University of Anytown",
+            "purpose": "Trying the evaluation export on the demo unit",
+        },
+    )
+    assert response.status_code == 200
+    cases = pl.read_parquet(io.BytesIO(zipfile.ZipFile(io.BytesIO(response.content)).read("cases.parquet")))
+    assert cases.height > 10
+    references = set(Case.unscoped.filter(unit__code=UNIT_CODE).values_list("reference", flat=True))
+    assert not references & set(cases["case"].to_list())
+    assert EvaluationExport.objects.get().requested_by == analyst

@@ -51,6 +51,7 @@ from masip.core.models import TimeStampedModel
 from masip.core.workdays import add_working_days
 from masip.interventions.demo import demo_interventions
 from masip.panel.demo import demo_panel
+from masip.reports.demo import demo_reports
 from masip.people.models import Gender, Person, PersonFlag
 from masip.referrals.models import (
     Behaviour,
@@ -466,6 +467,7 @@ class _Builder:
             partner=staff[demo_email("referrer")],
             rng=self.rng,
         )
+        demo_reports(unit=unit, manager=staff[demo_email("manager")])
 
         by_source = Counter(r.source_agency.name for r in referrals)
         summary = DemoSummary(
