@@ -11,8 +11,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from masip.audit.models import AuditAction, AuditEvent
-from masip.panel import minutes as minutes_module
-from masip.panel.minutes import PdfUnavailable
+from masip.core import pdf as pdf_module
+from masip.core.pdf import PdfUnavailable
 from masip.panel.models import MeetingMember, Minutes, MinutesDistribution, MinutesStatus
 from masip.panel.services_minutes import minutes_distribute
 from tests.conftest import verified_client
@@ -147,7 +147,7 @@ def test_without_weasyprint_nothing_is_sent_or_recorded(monkeypatch, django_capt
     def missing():
         raise PdfUnavailable("no pango")
 
-    monkeypatch.setattr(minutes_module, "_weasyprint", missing)
+    monkeypatch.setattr(pdf_module, "_weasyprint", missing)
     panel = recorded.panel
     with django_capture_on_commit_callbacks(execute=True):
         response = verified_client(panel.chair).post(

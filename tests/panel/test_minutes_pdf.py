@@ -9,8 +9,8 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from masip.audit.models import AuditAction, AuditEvent
-from masip.panel import minutes as minutes_module
-from masip.panel.minutes import PdfUnavailable
+from masip.core import pdf as pdf_module
+from masip.core.pdf import PdfUnavailable
 from tests.conftest import verified_client
 from tests.factories import member
 from tests.panel.helpers import requires_pdf
@@ -136,7 +136,7 @@ def test_without_weasyprints_libraries_the_pdf_link_answers_a_page_pointing_to_t
     def missing():
         raise PdfUnavailable("cannot load library 'libpango-1.0-0'")
 
-    monkeypatch.setattr(minutes_module, "_weasyprint", missing)
+    monkeypatch.setattr(pdf_module, "_weasyprint", missing)
     response = verified_client(recorded.panel.officer).get(
         reverse("panel:minutes_pdf", kwargs={"meeting_id": recorded.meeting.pk})
     )
@@ -148,6 +148,6 @@ def test_without_weasyprints_libraries_the_pdf_link_answers_a_page_pointing_to_t
 
 
 def test_the_pdf_loads_nothing_from_outside():
-    fetcher = minutes_module._refusing_fetcher(minutes_module._weasyprint())
+    fetcher = pdf_module._refusing_fetcher(pdf_module._weasyprint())
     with pytest.raises(ValueError, match="no external resource"):
         fetcher.fetch("https://example.com/tracker.png")

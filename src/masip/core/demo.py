@@ -51,7 +51,6 @@ from masip.core.models import TimeStampedModel
 from masip.core.workdays import add_working_days
 from masip.interventions.demo import demo_interventions
 from masip.panel.demo import demo_panel
-from masip.reports.demo import demo_reports
 from masip.people.models import Gender, Person, PersonFlag
 from masip.referrals.models import (
     Behaviour,
@@ -79,6 +78,7 @@ from masip.referrals.services import (
     referral_submit,
     screening_save,
 )
+from masip.reports.demo import demo_reports
 from masip.risk.definition import Definition, score
 from masip.risk.models import Assessment, AssessmentStatus, InstrumentVersion
 from masip.timeline.models import AlertStatus, BehaviourType, EntrySource, RedFlagAlert, ReportedBy, TimelineEntry

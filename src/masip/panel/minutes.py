@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from masip.access.policy import Action, Compartment
 from masip.access.principal import principal_for
+from masip.core.pdf import render_pdf
 from masip.panel.models import (
     AgendaItem,
     Attendance,
@@ -386,36 +386,10 @@ def minutes_sha256(content: MinutesContent) -> str:
     return hashlib.sha256(minutes_text(content).encode()).hexdigest()
 
 
-class PdfUnavailable(Exception):
-    """WeasyPrint's native libraries (Pango, HarfBuzz) are missing on this server."""
-
-
-def _weasyprint() -> Any:
-    try:
-        import weasyprint  # type: ignore[import-untyped]
-    except OSError as missing:  # the Python package is there, its native libraries are not
-        raise PdfUnavailable(str(missing)) from missing
-    return weasyprint
-
-
-def _refusing_fetcher(weasyprint: Any) -> Any:
-    """A fetcher that loads nothing: the print template carries its own CSS and no image, so any
-    URL in it is a mistake that must not reach the network or the file system."""
-
-    class RefuseEverything(weasyprint.urls.URLFetcher):
-        def fetch(self, url: str, headers: Any = None) -> Any:
-            raise ValueError(f"masip's PDFs load no external resource ({url[:80]})")
-
-    return RefuseEverything()
-
-
 def minutes_pdf(content: MinutesContent) -> bytes:
     """The minutes as an A4 PDF with page numbers and the protective marking on every page.
     Raises PdfUnavailable when WeasyPrint cannot run on this server."""
-    weasyprint = _weasyprint()
-    html = render_to_string("panel/minutes/minutes_pdf.html", {"content": content})
-    pdf: bytes = weasyprint.HTML(string=html, url_fetcher=_refusing_fetcher(weasyprint)).write_pdf()
-    return pdf
+    return render_pdf("panel/minutes/minutes_pdf.html", {"content": content})
 
 
 def pdf_filename(content: MinutesContent) -> str:

@@ -13,9 +13,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from masip.access.decorators import reads_audited_together, requires_capability
 from masip.access.policy import Capability
 from masip.core.forms import add_service_errors
+from masip.core.pdf import PdfUnavailable
 from masip.panel import selectors_minutes, services_minutes
 from masip.panel.forms_minutes import ApproveForm, DistributeForm
-from masip.panel.minutes import PdfUnavailable, pdf_filename
+from masip.panel.minutes import pdf_filename
 from masip.panel.models import Meeting, MeetingStatus, MinutesStatus
 from masip.panel.rules import may_chair
 

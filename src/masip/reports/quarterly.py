@@ -20,13 +20,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.panel.minutes import PdfUnavailable, _refusing_fetcher, _weasyprint
+from masip.core.pdf import PdfUnavailable, render_pdf
 from masip.reports.period import Period
 from masip.reports.selectors import Dashboard, dashboard_figures
 
@@ -196,10 +195,7 @@ def quarterly_pdf_for(
 
 def quarterly_pdf(report: QuarterlyReport) -> bytes:
     """The report as an A4 PDF. Raises PdfUnavailable when WeasyPrint cannot run on this server."""
-    weasyprint = _weasyprint()
-    html = render_to_string("reports/quarterly/report_pdf.html", {"report": report})
-    pdf: bytes = weasyprint.HTML(string=html, url_fetcher=_refusing_fetcher(weasyprint)).write_pdf()
-    return pdf
+    return render_pdf("reports/quarterly/report_pdf.html", {"report": report})
 
 
 def pdf_filename(report: QuarterlyReport) -> str:

@@ -9,9 +9,10 @@ from django.views.decorators.http import require_GET
 
 from masip.access.decorators import requires_capability
 from masip.access.policy import Capability
+from masip.core.pdf import PdfUnavailable
 from masip.core.unit_settings import chosen_unit
 from masip.reports.forms_quarterly import QuarterForm
-from masip.reports.quarterly import PdfUnavailable, pdf_filename, quarterly_pdf_for
+from masip.reports.quarterly import pdf_filename, quarterly_pdf_for
 from masip.reports.selectors import units_reported
 
 

@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from masip.accounts.models import Unit
-from masip.reports.quarterly import PdfUnavailable, Quarter, quarterly_pdf_for
+from masip.core.pdf import PdfUnavailable
+from masip.reports.quarterly import Quarter, quarterly_pdf_for
 
 
 class Command(BaseCommand):
