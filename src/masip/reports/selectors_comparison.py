@@ -14,7 +14,6 @@ Nothing here names a case, a person or a reference.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -134,10 +133,7 @@ class Comparison:
         ).svg
 
 
-@functools.lru_cache(maxsize=256)
 def _suppressed(columns: tuple[str, ...], rows: tuple[tuple[str, tuple[int, ...]], ...]) -> Table:
-    """`suppress_table`, remembered: its check against an informed reader takes seconds over 43
-    units x 7 columns, and the same figures are read again and again during a day."""
     return suppress_table(columns=columns, rows=rows)
 
 
