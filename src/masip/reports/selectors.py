@@ -130,13 +130,14 @@ def dashboard_figures(*, unit: Unit, period: Period) -> Dashboard:
     reading (the dashboard above, the quarterly report)."""
     scope = _Scope(unit_ids=[unit.pk], period=period)
     incidents = measures.incidents_per_month(**scope)
+    to_decision, decision_bands = measures.time_to_decision_and_bands(**scope)
     return Dashboard(
         unit=unit,
         period=period,
         referrals_per_month=measures.referrals_per_month(**scope),
         referrals_by_source=measures.referrals_by_source(**scope),
         decisions=measures.decisions(**scope),
-        time_to_decision=measures.time_to_decision(**scope),
+        time_to_decision=to_decision,
         time_to_first_contact=measures.time_to_first_contact(**scope),
         open_caseload_by_risk=measures.open_caseload_by_risk(**scope),
         red_flags=measures.red_flags(**scope),
@@ -150,6 +151,6 @@ def dashboard_figures(*, unit: Unit, period: Period) -> Dashboard:
         incidents_cases=len(incidents.cases),
         re_referrals=measures.re_referrals(**scope),
         treatment_completion=measures.treatment_completion(**scope),
-        time_to_decision_bands=measures.time_to_decision_bands(**scope),
+        time_to_decision_bands=decision_bands,
         victim_change=measures.victim_reported_change(**scope),
     )
