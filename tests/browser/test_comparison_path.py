@@ -33,8 +33,8 @@ def test_an_analyst_compares_two_of_their_units_over_march(live_server: Any, tra
     for unit in (world.unit_a, world.unit_b, world.unit_c):
         assert page.get_by_label(unit.name, exact=True).is_checked()
     page.get_by_label(world.unit_c.name, exact=True).uncheck()
-    page.get_by_label("From").fill("2025-03-01")
-    page.get_by_label("To").fill("2025-03-31")
+    page.get_by_label("From", exact=True).fill("2025-03-01")
+    page.get_by_label("To", exact=True).fill("2025-03-31")
     page.get_by_role("button", name="Compare these units").click()
     page.wait_for_url("**/reports/compare/?*start=2025-03-01*")
     main = page.locator("main")
