@@ -378,6 +378,9 @@ def test_each_export_is_recorded_as_a_disclosure(world: World, manager: Any, key
     assert event.detail["recipient"] == "Dr R Evans, University of Anytown"
     assert event.detail["sha256"] == record.sha256
     assert event.detail["rows"] == 6
+    # The disclosure names the cases the file holds, so it is found from each of them.
+    exported = {world.cases[ref].pk for ref in ("A-C1", "A-C2", "A-C3", "A-C4", "A-C8", "A-C10")}
+    assert set(event.detail["listed"]) == {str(pk) for pk in exported}
     # The list of exports shows it to whoever reads the unit's aggregates.
     analyst = member(Role.ANALYST, unit=world.unit_a)
     page = verified_client(analyst).get(reverse("reports:exports")).content.decode()

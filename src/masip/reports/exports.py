@@ -34,6 +34,7 @@ from django.db.models import (
     Min,
     OuterRef,
     Q,
+    QuerySet,
     Subquery,
     Value,
 )
@@ -284,6 +285,14 @@ def _by_case(queryset: Any, **counts: Any) -> dict[Any, dict[str, int]]:
     return {row["case_id"]: row for row in rows}
 
 
+def cases_exported(*, unit_id: int, period: Period) -> QuerySet[Case]:
+    """The cases an export of the unit over the period holds: open at some time in the period
+    (opened before its end, not closed before its start)."""
+    return Case.unscoped.filter(unit_id=unit_id, opened_at__lt=period.ends_before).exclude(
+        closed_at__lt=period.starts_at
+    )
+
+
 def case_rows(*, unit_id: int, period: Period, secret: str | None) -> list[Row]:
     """One row per case of the unit open at some time in the period (opened before its end, not
     closed before its start), oldest first, keyed by COLUMN_NAMES. With `secret` the case is
@@ -301,9 +310,7 @@ def case_rows(*, unit_id: int, period: Period, secret: str | None) -> list[Row]:
         .annotate(first=Min("contact_at"))
         .values("first")
     )
-    open_in_period = Case.unscoped.filter(unit_id__in=unit_ids, opened_at__lt=period.ends_before).exclude(
-        closed_at__lt=period.starts_at
-    )
+    open_in_period = cases_exported(unit_id=unit_id, period=period)
     cases = list(
         open_in_period.annotate(
             agency_kind=Subquery(first_referral.values("source_agency__kind")[:1]),

@@ -194,6 +194,12 @@ def evaluation_export(
                 "key": key.name if key is not None else "",
                 "rows": len(rows),
                 "sha256": sha256,
+                # Which cases the file holds (their ids, never in the file), so that the
+                # disclosures of a case can be found from the case.
+                "listed": [
+                    str(pk)
+                    for pk in exports.cases_exported(unit_id=unit.pk, period=period).values_list("pk", flat=True)
+                ],
             },
         )
     return ExportFile(record=record, content=content)
