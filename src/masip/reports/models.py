@@ -86,3 +86,21 @@ class UnitFigures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.start}..{self.end}"
+
+
+class DashboardFigures(models.Model):
+    """The unit dashboard's figures of one unit over one period, as counted at `computed_at`
+    (`reports.selectors.stored_dashboard`; version = the shape of `figures`)."""
+
+    unit = models.ForeignKey("accounts.Unit", on_delete=models.CASCADE, related_name="+")
+    start = models.DateField()
+    end = models.DateField()
+    version = models.PositiveSmallIntegerField()
+    computed_at = models.DateTimeField()
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["unit", "start", "end"], name="dashboard_figures_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.start}..{self.end}"

@@ -1,12 +1,24 @@
 """What the unit dashboard shows: every measure for one unit over one period, aggregates only
-(no case, person or reference), and its reading audited."""
+(no case, person or reference), and its reading audited.
+
+Counting a busy unit's measures takes most of a second at ten years' size (bench/results/
+reports.md), so the dashboard keeps what it counted (`DashboardFigures`, one row per unit and
+period): a reading the same day shows the stored figures with the time they were counted, and
+the reader may count again at once. `manage.py reports_precompute` counts the default period
+of every unit after midnight, so the first reader of the day does not wait.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import types
 from dataclasses import dataclass
-from typing import Any, TypedDict
+from datetime import datetime, time
+from typing import Any, TypedDict, Union, cast, get_args, get_origin, get_type_hints
 
+from django.db import transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from masip.access.policy import Capability
 from masip.access.principal import principal_for
@@ -14,7 +26,12 @@ from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
 from masip.reports import charts, measures
+from masip.reports.models import DashboardFigures
 from masip.reports.period import Period
+
+# The shape of the stored figures: change `Dashboard` (a field added, renamed or counted
+# differently) and bump it, and every stored row of another version is counted again when read.
+DASHBOARD_VERSION = 1
 
 
 def units_reported(*, user: Any) -> list[Unit]:
@@ -45,6 +62,8 @@ class Dashboard:
     treatment_completion: tuple[measures.Counted, ...]
     time_to_decision_bands: tuple[measures.Counted, ...]
     victim_change: measures.VictimChange
+    # When these figures were counted (None: just now, not stored).
+    counted_at: datetime | None = None
 
     @property
     def charts(self) -> dict[str, charts.Chart]:
@@ -109,10 +128,13 @@ class _Scope(TypedDict):
     period: Period
 
 
-def dashboard_for(*, user: Any, unit: Unit, period: Period, request: HttpRequest | None = None) -> Dashboard:
-    """Every measure of the unit over the period. The caller has checked that the user may read
-    the unit's aggregates (units_reported). The reading is audited with the period only."""
-    dashboard = dashboard_figures(unit=unit, period=period)
+def dashboard_for(
+    *, user: Any, unit: Unit, period: Period, request: HttpRequest | None = None, recount: bool = False
+) -> Dashboard:
+    """Every measure of the unit over the period, as stored today or counted now (`recount`:
+    counted now whatever is stored). The caller has checked that the user may read the unit's
+    aggregates (units_reported). The reading is audited with the period only."""
+    dashboard = stored_dashboard(unit=unit, period=period, recount=recount)
     audit_record(
         action=AuditAction.VIEW,
         actor=user,
@@ -154,3 +176,54 @@ def dashboard_figures(*, unit: Unit, period: Period) -> Dashboard:
         time_to_decision_bands=decision_bands,
         victim_change=measures.victim_reported_change(**scope),
     )
+
+
+_NOT_STORED = {"unit", "period", "counted_at"}
+
+
+def stored_dashboard(*, unit: Unit, period: Period, recount: bool = False) -> Dashboard:
+    """The unit's dashboard over the period: the stored figures when they were counted today (UK
+    day) at the current version, otherwise (or with `recount`) counted now and stored, replacing
+    any older row. Not audited: for callers that audit their reading."""
+    if not recount:
+        row = DashboardFigures.objects.filter(
+            unit=unit,
+            start=period.start,
+            end=period.end,
+            version=DASHBOARD_VERSION,
+            computed_at__gte=timezone.make_aware(datetime.combine(timezone.localdate(), time.min)),
+        ).first()
+        if row is not None:
+            return _from_json(Dashboard, {**row.figures, "unit": unit, "period": period, "counted_at": row.computed_at})
+    dashboard = dashboard_figures(unit=unit, period=period)
+    counted_at = timezone.now()
+    figures = {k: v for k, v in dataclasses.asdict(dashboard).items() if k not in _NOT_STORED}
+    with transaction.atomic():
+        DashboardFigures.objects.update_or_create(
+            unit=unit,
+            start=period.start,
+            end=period.end,
+            defaults={"version": DASHBOARD_VERSION, "computed_at": counted_at, "figures": figures},
+        )
+    return dataclasses.replace(dashboard, counted_at=counted_at)
+
+
+def _from_json(kind: Any, value: Any) -> Any:
+    """A value of type `kind` from its JSON form (dataclasses.asdict, then JSON): dataclasses by
+    their fields' types, tuples item by item, optional values; numbers and text as they are."""
+    if value is None:
+        return None
+    if dataclasses.is_dataclass(kind):
+        hints = get_type_hints(kind)
+        fields = {
+            name: entry if name in _NOT_STORED else _from_json(hints[name], entry) for name, entry in value.items()
+        }
+        return cast(Any, kind)(**fields)
+    origin = get_origin(kind)
+    if origin is tuple:
+        item = get_args(kind)[0]
+        return tuple(_from_json(item, entry) for entry in value)
+    if origin in (Union, types.UnionType):
+        (present,) = [arg for arg in get_args(kind) if arg is not type(None)]
+        return _from_json(present, value)
+    return value

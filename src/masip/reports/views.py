@@ -1,10 +1,15 @@
 """The unit dashboard: aggregates of one unit over a period, for whoever reads the unit's
-aggregates (unit managers, analysts). Thin: the period form, then the selector."""
+aggregates (unit managers, analysts). Thin: the period form, then the selector. The figures are
+those counted today when there are any (the page says when); "Count again now" counts them
+afresh (a POST, then back to the same page)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from masip.access.decorators import requires_capability
 from masip.access.policy import Capability
@@ -18,12 +23,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     units = units_reported(user=request.user)
     unit = chosen_unit(request, units)
     period = default_period()
-    form = PeriodForm(request.GET if "start" in request.GET or "end" in request.GET else None)
+    params = request.POST if request.method == "POST" else request.GET
+    form = PeriodForm(params if "start" in params or "end" in params else None)
     if form.is_bound:
         if not form.is_valid():
             return render(request, "reports/dashboard.html", {"form": form, "unit": unit, "units": units}, status=400)
         period = form.cleaned_data["period"]
     else:
         form = PeriodForm(initial={"start": period.start, "end": period.end})
+    if request.method == "POST":
+        # Count again now, then show the page as a reload would.
+        dashboard_for(user=request.user, unit=unit, period=period, request=request, recount=True)
+        query = {"start": period.start.isoformat(), "end": period.end.isoformat()}
+        if len(units) > 1:
+            query["unit"] = str(unit.pk)
+        return redirect(f"{reverse('reports:dashboard')}?{urlencode(query)}")
     report = dashboard_for(user=request.user, unit=unit, period=period, request=request)
     return render(request, "reports/dashboard.html", {"form": form, "unit": unit, "units": units, "report": report})

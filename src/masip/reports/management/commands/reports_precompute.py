@@ -1,8 +1,10 @@
 """`manage.py reports_precompute [--unit CODE] [--period KIND ...]`: compute and store the
 comparison's figures of every unit over the standard periods (the last 8 completed calendar
 quarters, the current quarter to yesterday, the 12 months to yesterday), so that the cross-unit
-comparison reads them instead of counting. Run it nightly; safe to run any number of times (a
-row computed today at the current version is kept, others are replaced)."""
+comparison reads them instead of counting, and each unit's dashboard over its default period
+(the last twelve months), so that its first reader of the day does not wait. Run it nightly;
+safe to run any number of times (a row computed today at the current version is kept, others
+are replaced)."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from masip.accounts.models import Unit
 from masip.reports.comparison import PERIOD_KINDS, figures_for, standard_periods
+from masip.reports.forms import default_period
+from masip.reports.selectors import stored_dashboard
 
 
 class Command(BaseCommand):
@@ -36,4 +40,9 @@ class Command(BaseCommand):
         chosen = list(units)
         for period in periods:
             figures_for(chosen, period)
-        self.stdout.write(f"Figures ready for {len(chosen)} unit(s) over {len(periods)} period(s).")
+        for unit in chosen:
+            stored_dashboard(unit=unit, period=default_period())
+        self.stdout.write(
+            f"Figures ready for {len(chosen)} unit(s) over {len(periods)} period(s), "
+            "and each unit's dashboard over the last twelve months."
+        )
