@@ -3,11 +3,14 @@ counts only, the reading audited; a reversed period gets a clear message."""
 
 from __future__ import annotations
 
+import dataclasses
+import io
 import re
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from masip.accounts.models import Role
 from masip.audit.models import AuditEvent
@@ -121,3 +124,56 @@ def test_the_default_period_is_the_last_twelve_months():
 
     period = default_period(date(2026, 11, 22))
     assert (period.start, period.end, period.days) == (date(2025, 11, 23), date(2026, 11, 22), 365)
+
+
+def test_the_figures_counted_today_are_kept_and_counted_again_on_request(django_assert_max_num_queries):
+    """The day's figures are kept: a second reader gets the same page without a recount, told
+    when they were counted; something recorded since shows after "Count again now"; figures of
+    another shape (version) or of an earlier day are counted again."""
+    from masip.reports.models import DashboardFigures
+    from masip.reports.selectors import DASHBOARD_VERSION, dashboard_figures, stored_dashboard
+    from tests.reports.fixtures import MARCH, _referral, at, d
+
+    data = build_world()
+    manager = member(Role.UNIT_MANAGER, unit=data.unit_a)
+    client = verified_client(manager)
+    march = {"start": "2025-03-01", "end": "2025-03-31"}
+    assert "9 referrals received, 7 decided" in client.get(reverse("reports:dashboard"), march).content.decode()
+    row = DashboardFigures.objects.get(unit=data.unit_a, start=MARCH.start, end=MARCH.end)
+    # What was stored is what was counted, in every figure.
+    assert stored_dashboard(unit=data.unit_a, period=MARCH) == dataclasses.replace(
+        dashboard_figures(unit=data.unit_a, period=MARCH), counted_at=row.computed_at
+    )
+    # A referral received since: the stored figures stand, and say when they were counted.
+    _referral(data.unit_a, data.agencies["P"], at(d(3, 30)))
+    analyst = verified_client(member(Role.ANALYST, unit=data.unit_a))
+    analyst.get(reverse("home"))
+    with django_assert_max_num_queries(12):
+        body = analyst.get(reverse("reports:dashboard"), march).content.decode()
+    assert "9 referrals received, 7 decided" in body
+    assert f"Counted on {timezone.localtime(row.computed_at):%d/%m/%Y at %H:%M}" in body
+    assert 'id="counted"' in body
+    # Count again now: a POST, then the same page, now with the new referral.
+    response = analyst.post(reverse("reports:dashboard"), march)
+    assert response.status_code == 302
+    assert "start=2025-03-01" in response["Location"]
+    assert "10 referrals received, 7 decided" in analyst.get(response["Location"]).content.decode()
+    # Another version's row, or one counted before today, is counted again.
+    DashboardFigures.objects.update(version=DASHBOARD_VERSION + 1, figures={"shape": "another"})
+    assert stored_dashboard(unit=data.unit_a, period=MARCH).referrals_received == 10
+    DashboardFigures.objects.update(computed_at=timezone.now() - timedelta(days=1), figures={"shape": "old"})
+    assert stored_dashboard(unit=data.unit_a, period=MARCH).referrals_received == 10
+    assert DashboardFigures.objects.get().version == DASHBOARD_VERSION
+
+
+def test_the_nightly_precompute_counts_each_units_last_twelve_months():
+    from django.core.management import call_command
+
+    from masip.reports.forms import default_period
+    from masip.reports.models import DashboardFigures
+
+    data = build_world()
+    call_command("reports_precompute", stdout=io.StringIO())
+    period = default_period()
+    stored = DashboardFigures.objects.filter(start=period.start, end=period.end)
+    assert {row.unit_id for row in stored} >= {data.unit_a.pk, data.unit_b.pk, data.unit_c.pk}
