@@ -23,6 +23,7 @@ urlpatterns = [
     path("interventions/", include("masip.interventions.urls_unit")),
     path("panel/", include("masip.panel.urls")),
     path("reports/", include("masip.reports.urls")),
+    path("training/", include("masip.training.urls")),
     path("work/", include("masip.work.urls")),
     path("audit/", include("masip.audit.urls")),
     path("api/", include("masip.api.urls")),

@@ -195,6 +195,7 @@ class World:
             until_further_order=True,
         )
         self._panel(role)
+        self._training()
         # A checked referral import of the unit, uploaded by the user when their role screens
         # referrals; its file is only the header, so confirming it imports nothing.
         self.import_job = ImportJob.unscoped.create(
@@ -278,6 +279,62 @@ class World:
             unit=self.unit, case=self.case, reason="New threats at work", created_by=self.user
         )
         Minutes.objects.create(meeting=self.meeting)
+
+    def _training(self) -> None:
+        """The unit's training: a topic with an outcome, an agenda, an enquiry, an organisation,
+        a delivery (held today, with that agenda) with a named attendee."""
+        from masip.training.models import (
+            Agenda,
+            AgendaItem,
+            AgendaItemKind,
+            Attendee,
+            AttendeeRole,
+            Delivery,
+            Enquiry,
+            LearningOutcome,
+            Organisation,
+            OrganisationKind,
+            Topic,
+            UkRegion,
+        )
+
+        today = timezone.localdate()
+        self.topic = Topic.objects.create(
+            unit=self.unit, key="what-stalking-is", title="What stalking is", min_minutes=20, max_minutes=40
+        )
+        LearningOutcome.objects.create(topic=self.topic, text="Tell stalking from harassment")
+        self.training_agenda = Agenda.objects.create(unit=self.unit, title="Half day for SPOCs", slot_minutes=210)
+        AgendaItem.objects.create(
+            agenda=self.training_agenda,
+            position=1,
+            kind=AgendaItemKind.TOPIC,
+            topic=self.topic,
+            title="What stalking is",
+            minutes=30,
+        )
+        organisation = Organisation.objects.create(unit=self.unit, name="Constabulary", kind=OrganisationKind.POLICE)
+        self.enquiry = Enquiry.objects.create(
+            unit=self.unit,
+            reference=f"{self.unit.code}-TRN-2026-0001",
+            organisation_name="Constabulary",
+            organisation_kind=OrganisationKind.POLICE,
+            region=UkRegion.WALES,
+            contact_name="Sam Price",
+            email="sam.price@example.org",
+            source_digest="0" * 64,
+        )
+        self.delivery = Delivery.objects.create(
+            unit=self.unit,
+            reference=f"{self.unit.code}-DEL-2026-0001",
+            organisation=organisation,
+            title="Stalking awareness",
+            date=today,
+            agenda=self.training_agenda,
+            feedback_closes_on=today + timedelta(days=14),
+        )
+        self.attendee = Attendee.objects.create(
+            delivery=self.delivery, name="Alex Jones", organisation=organisation, role=AttendeeRole.SPOCS
+        )
 
     def _referrals(self, role: Role) -> None:
         """A received referral and a draft, made by the user when their role can refer (so the
@@ -421,6 +478,11 @@ class World:
             "request_id": self.agenda_request.pk,
             "action_id": self.panel_action.pk,
             "option_id": self.decision_option.pk,
+            "topic_id": self.topic.pk,
+            "agenda_id": self.training_agenda.pk,
+            "enquiry_id": self.enquiry.pk,
+            "delivery_id": self.delivery.pk,
+            "attendee_id": self.attendee.pk,
         }
         wanted = _url_arguments(route)
         unknown = wanted - fill.keys()

@@ -115,6 +115,12 @@ NAVIGATION: tuple[NavEntry, ...] = (
         "Load the unit's risk instruments, check what was loaded and withdraw old versions.",
         (Capability.MANAGE_INSTRUMENTS,),
     ),
+    NavEntry(
+        "Training",
+        "training:hub",
+        "The training package: enquiries, deliveries, agendas, the topic catalogue and feedback.",
+        (Capability.MANAGE_TRAINING,),
+    ),
     NavEntry("Audit log", "audit:list", "See who read or changed what, and when.", (Capability.VIEW_AUDIT,)),
     NavEntry(
         "API tokens",

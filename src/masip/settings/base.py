@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "masip.interventions",
     "masip.panel",
     "masip.reports",
+    "masip.training",
     "masip.api",
 ]
 

@@ -1,0 +1,5 @@
+"""Training URLs: agendas (see urls.py for how the parts are composed)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

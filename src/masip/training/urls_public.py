@@ -1,0 +1,5 @@
+"""Training URLs: public (see urls.py for how the parts are composed)."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
