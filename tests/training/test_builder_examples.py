@@ -73,9 +73,7 @@ def test_managers_full_day_leave_out_only_the_investigations_workshop() -> None:
     assert "management-implications" in _topics(proposal)
     assert "multi-agency" in _topics(proposal)
     assert proposal.left_out == ("investigations",)
-    assert proposal.explanation[0] == (
-        "6 h 30 min: 5 h 15 min of content, two 15-minute breaks and a 45-minute lunch."
-    )
+    assert proposal.explanation[0] == ("6 h 30 min: 5 h 15 min of content, two 15-minute breaks and a 45-minute lunch.")
     assert proposal.explanation[1].startswith("Left out: investigations: perpetrator-focused")
     assert "priority 4 of 5 for managers, and it did not fit in the 10 minutes left" in proposal.explanation[1]
 
@@ -89,8 +87,9 @@ def test_spocs_half_day_get_every_priority_one_topic_including_investigations() 
         "risk-management",
         "investigations",
     ]
-    assert "Left out: legal issues — priority 2 of 5 for SPOCs, and no time was left (it needs at least 25 minutes)." in (
-        proposal.explanation
+    assert (
+        "Left out: legal issues — priority 2 of 5 for SPOCs, and no time was left (it needs at least 25 minutes)."
+        in (proposal.explanation)
     )
     assert "management-implications" in proposal.left_out
 
@@ -190,9 +189,7 @@ def test_a_slot_too_short_for_the_openings_and_breaks_is_refused_with_the_number
             topics=_specs(), audience={"spocs": 1}, slot_minutes=120, session_format=FULL, break_minutes=20,
             lunch_minutes=45,
         )  # fmt: skip
-    assert str(refused.value) == (
-        "The opening items and breaks need 2 h 10 min; the slot is 2 h: choose a longer slot"
-    )
+    assert str(refused.value) == ("The opening items and breaks need 2 h 10 min; the slot is 2 h: choose a longer slot")
 
 
 def test_value_is_share_weighted() -> None:

@@ -104,7 +104,7 @@ def test_every_proposal_keeps_the_rules(
 
     # Breaks are whole items of their own: the content, read without them, is intact and in order.
     breaks = [item for item in proposal.items if item.kind in {"break", "lunch"}]
-    expected_breaks = (["break", "lunch", "break"] if fmt == "full_day" else ["break"])
+    expected_breaks = ["break", "lunch", "break"] if fmt == "full_day" else ["break"]
     expected_breaks = [k for k in expected_breaks if (lunch if k == "lunch" else brk) > 0]
     assert [item.kind for item in breaks] == expected_breaks
     assert sum(1 for item in proposal.items if item.key) == len(content)
@@ -171,7 +171,12 @@ def test_same_input_same_agenda() -> None:
         ),
     ]
     first = propose_agenda(
-        topics=topics, audience={"spocs": 5}, slot_minutes=120, session_format="half_day", break_minutes=15, lunch_minutes=0
+        topics=topics,
+        audience={"spocs": 5},
+        slot_minutes=120,
+        session_format="half_day",
+        break_minutes=15,
+        lunch_minutes=0,
     )
     again = propose_agenda(
         topics=list(reversed(topics)),

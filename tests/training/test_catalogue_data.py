@@ -41,7 +41,8 @@ def test_the_shipped_catalogue_has_the_openings_and_the_twelve_topics() -> None:
     assert {t.format for t in topics if t.kind == "selectable"} == {"presentation", "workshop"}
     for topic in topics:
         assert 2 <= len(topic.outcomes) <= 4
-        assert topic.min_minutes % 5 == 0 and topic.max_minutes % 5 == 0
+        assert topic.min_minutes % 5 == 0
+        assert topic.max_minutes % 5 == 0
         assert set(topic.audiences) == {"managers", "spocs", "front_line"}
     by_key = {t.key: t for t in topics}
     assert by_key["local-procedures"].audiences["managers"][1] == 5
@@ -95,8 +96,10 @@ def test_install_loads_the_catalogue_once_and_audits_it() -> None:
     assert LearningOutcome.objects.filter(topic__unit=unit).count() >= 28
     assert TopicAudience.objects.filter(topic__unit=unit).count() == 42
     event = AuditEvent.objects.filter(unit=unit).order_by("-seq").first()
-    assert event is not None and event.action == AuditAction.CREATE
-    assert event.object_type == "training.catalogue" and event.detail["topics"] == 14
+    assert event is not None
+    assert event.action == AuditAction.CREATE
+    assert event.object_type == "training.catalogue"
+    assert event.detail["topics"] == 14
 
 
 @pytest.mark.django_db

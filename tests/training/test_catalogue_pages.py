@@ -104,17 +104,18 @@ def test_the_topics_page_reads_in_a_fixed_number_of_queries(
         client.get(reverse("training:topics"))
 
 
-def test_a_new_topic_is_saved_with_audiences_and_trainers_and_audited(
-    client: Client, unit: Any, trainer: Any
-) -> None:
+def test_a_new_topic_is_saved_with_audiences_and_trainers_and_audited(client: Client, unit: Any, trainer: Any) -> None:
     response = client.post(reverse("training:topic_new"), _topic_data(trainers=[trainer.pk]))
     topic = Topic.objects.get(unit=unit, title="Online stalking")
-    assert response.status_code == 302 and response["Location"] == reverse("training:topic_edit", args=[topic.pk])
+    assert response.status_code == 302
+    assert response["Location"] == reverse("training:topic_edit", args=[topic.pk])
     assert topic.key == "online-stalking"
     assert list(topic.trainers.all()) == [trainer]
     assert topic.audiences.get(audience="spocs").priority == 1
     event = AuditEvent.objects.filter(unit=unit).order_by("-seq").first()
-    assert event is not None and event.action == AuditAction.CREATE and "trainers" in event.fields
+    assert event is not None
+    assert event.action == AuditAction.CREATE
+    assert "trainers" in event.fields
 
 
 @pytest.mark.parametrize(
@@ -128,7 +129,9 @@ def test_a_new_topic_is_saved_with_audiences_and_trainers_and_audited(
         ({"title": "x" * 201}, "Ensure this value has at most 200 characters"),
     ],
 )
-def test_a_bad_topic_is_refused_with_a_message(client: Client, unit: Any, changes: dict[str, Any], message: str) -> None:
+def test_a_bad_topic_is_refused_with_a_message(
+    client: Client, unit: Any, changes: dict[str, Any], message: str
+) -> None:
     response = client.post(reverse("training:topic_new"), _topic_data(**changes))
     assert response.status_code == 400
     assert message in response.content.decode()
@@ -158,7 +161,8 @@ def test_editing_a_topic_checks_its_version(client: Client, unit: Any, trainer: 
     saved = client.post(url, _topic_data(title="Red flags and escalation", version=topic.version))
     assert saved.status_code == 302
     topic.refresh_from_db()
-    assert topic.title == "Red flags and escalation" and topic.version == 2
+    assert topic.title == "Red flags and escalation"
+    assert topic.version == 2
     stale = client.post(url, _topic_data(title="Someone else's title", version=1))
     assert stale.status_code == 409
     assert "changed by someone else" in stale.content.decode()
@@ -196,7 +200,9 @@ def test_outcomes_are_added_moved_and_retired_not_deleted_once_rated(client: Cli
     url = reverse("training:topic_outcome", args=[topic.pk])
     first, second = list(topic.outcomes.order_by("position"))
 
-    assert client.post(url, {"action": "add", "text": "Know who to call out of hours.", "version": 1}).status_code == 302
+    assert (
+        client.post(url, {"action": "add", "text": "Know who to call out of hours.", "version": 1}).status_code == 302
+    )
     assert topic.outcomes.count() == 3
     assert client.post(url, {"action": "down", "outcome": first.pk, "version": 2}).status_code == 302
     assert [o.pk for o in topic.outcomes.order_by("position")][:2] == [second.pk, first.pk]
