@@ -143,6 +143,7 @@ def test_the_choice_is_optimal_against_brute_force(
     assert sum(_weighted_value(chosen[key], mix) for key in proposal.chosen) == best
 
 
+@settings(deadline=None)
 @given(
     st.lists(st.tuples(st.integers(1, 40), st.integers(0, 30)), max_size=9),
     st.integers(0, 150),
