@@ -62,6 +62,7 @@ def enquiry(request: HttpRequest, enquiry_id: int) -> HttpResponse:
         trainers=trainers,
     )
     status = 200
+    problem = ""
     if request.method == "POST":
         action = request.POST.get("action", "save")
         try:
@@ -102,7 +103,7 @@ def enquiry(request: HttpRequest, enquiry_id: int) -> HttpResponse:
                 },
                 trainers=trainers,
             )
-            form.add_error(None, str(stale))
+            problem = str(stale)
             status = 409
         except ValidationError as error:
             add_service_errors(form, error)
@@ -116,6 +117,7 @@ def enquiry(request: HttpRequest, enquiry_id: int) -> HttpResponse:
             "enquiry": record,
             "audience": _audience_rows(record),
             "form": form,
+            "problem": problem,
             "version_form": VersionForm(initial={"version": record.version}),
         },
         status=status,
