@@ -82,7 +82,8 @@ def test_a_sent_enquiry_gets_a_reference_shown_after_a_redirect(settings_: Train
     assert enquiry.reference == f"NSU-TRN-{year}-0001"
     assert enquiry.audience == {"managers": 4, "front_line": 20}
     assert enquiry.unit == settings_.unit
-    assert enquiry.source_digest and "203.0.113.5" not in enquiry.source_digest
+    assert len(enquiry.source_digest) >= 40
+    assert "203.0.113.5" not in enquiry.source_digest
     page = client.get(response["Location"]).content.decode()
     assert enquiry.reference in page
     assert enquiry.reference not in response["Location"]
@@ -107,12 +108,12 @@ def test_the_thank_you_page_without_an_enquiry_goes_back_to_the_form(settings_: 
 
 def test_html_in_every_field_is_kept_as_typed_and_shown_escaped(settings_: TrainingSettings) -> None:
     fields = ("organisation_name", "contact_name", "phone", "preferred_dates", "message")
-    changes = {name: f"{SCRIPT[:30]}" for name in fields}
+    changes = dict.fromkeys(fields, SCRIPT)
     changes["phone"] = "<b>1</b>"
     response = send(Client(), settings_, **changes)
     assert response.status_code == 302
     enquiry = Enquiry.objects.get()
-    assert enquiry.organisation_name == SCRIPT[:30]
+    assert enquiry.organisation_name == SCRIPT
     trainer = member(Role.TRAINER, unit=settings_.unit)
     page = verified_client(trainer).get(reverse("training:enquiry", kwargs={"enquiry_id": enquiry.pk})).content.decode()
     assert "<script>alert" not in page
