@@ -93,3 +93,16 @@ def test_an_unknown_or_unpublished_unit_is_not_found(name: str) -> None:
     hidden = TrainingSettings.objects.create(unit=UnitFactory(), offer_published=False)
     for code in ("no-such-unit", hidden.unit.code):
         assert Client().get(reverse(f"training:{name}", kwargs={"unit_code": code})).status_code == 404
+
+
+def test_the_offer_urls_do_not_catch_other_training_urls() -> None:
+    from django.urls import Resolver404, resolve
+
+    settings = published()
+    assert resolve(f"/training/{settings.unit.code}/").url_name == "offer_unit"
+    # A one-segment path that is no unit's code is left to the other parts (or to a 404).
+    try:
+        match = resolve("/training/no-such-unit/")
+    except Resolver404:
+        return
+    assert match.url_name != "offer_unit"
