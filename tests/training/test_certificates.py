@@ -112,7 +112,7 @@ def test_one_page_per_attendee_with_what_a_certificate_says(held: Delivery, clie
         "Legal issues",
         "A victim's story",
         "Alex Trainer",
-        f"{held.date:%-d %B %Y}",
+        f"{held.date.day} {held.date:%B %Y}",
         "1 hour 45 minutes",  # two topics of 45 minutes and a 15-minute break
     ):
         assert expected in jo, expected

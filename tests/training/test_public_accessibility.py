@@ -19,6 +19,7 @@ os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs a
 CHROMIUM = Path("/usr/bin/chromium")
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
@@ -81,4 +82,4 @@ def test_the_public_pages_pass_axe(browser: Any, live_server: Any, transactional
     assert "Please wait before sending another enquiry" in page.content()
     found["too many"] = violations(page)
     context.close()
-    assert found == dict.fromkeys(found, [])
+    assert found == {name: [] for name in found}

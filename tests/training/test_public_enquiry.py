@@ -91,6 +91,20 @@ def test_a_sent_enquiry_gets_a_reference_shown_after_a_redirect(settings_: Train
     assert Enquiry.objects.get(organisation_name="Second").reference == f"NSU-TRN-{year}-0002"
 
 
+def test_the_units_contact_is_told_the_reference_only(
+    settings_: TrainingSettings, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    with django_capture_on_commit_callbacks(execute=True):
+        send(Client(), settings_)
+    enquiry = Enquiry.objects.get()
+    assert [m.to for m in mail.outbox] == [["training@example.org"]]
+    assert enquiry.reference in mail.outbox[0].subject
+    assert "sam.taylor@example.org" not in mail.outbox[0].body
+    assert "Sam Taylor" not in mail.outbox[0].body
+
+
 def test_the_creation_is_audited_without_personal_data(settings_: TrainingSettings) -> None:
     send(Client(), settings_)
     enquiry = Enquiry.objects.get()

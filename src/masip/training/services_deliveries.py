@@ -133,7 +133,7 @@ def _check(*, unit: Unit, draft: DeliveryDraft, today: date, delivery: Delivery 
     if draft.status == DeliveryStatus.HELD:
         if draft.date > today:
             problems["status"].append(
-                f"The delivery is on {draft.date:%-d %B %Y}: it can be marked held on or after that day."
+                f"The delivery is on {draft.date.day} {draft.date:%B %Y}: it can be marked held on or after that day."
             )
         elif delivery is None or not delivery.attendance.exists():
             problems["status"].append("Record the attendance first: a delivery is marked held with its attendance.")
@@ -316,7 +316,7 @@ def attendance_save(
     problems: dict[str, list[str]] = defaultdict(list)
     if delivery.date > today:
         problems["__all__"].append(
-            f"The delivery is on {delivery.date:%-d %B %Y}: record its attendance on or after that day."
+            f"The delivery is on {delivery.date.day} {delivery.date:%B %Y}: record its attendance on or after that day."
         )
     if delivery.status == DeliveryStatus.CANCELLED:
         problems["__all__"].append("The delivery was cancelled, so it has no attendance.")

@@ -20,6 +20,7 @@ from django.utils.crypto import salted_hmac
 from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record, client_address
+from masip.core.mail import email_after_commit
 from masip.core.models import StaleEditError
 from masip.core.references import last_number
 from masip.training.models import Enquiry, EnquiryStatus, Organisation
@@ -72,15 +73,17 @@ def enquiry_submit(*, unit: Unit, draft: EnquiryDraft, request: HttpRequest) -> 
 
     Guarantees: no more than the unit's `enquiries_per_hour` from one address in any hour (the
     count and the insert happen under the unit's lock, so a burst cannot slip past it);
-    raises EnquiryFlood and keeps nothing otherwise. The audit row names the reference only.
+    raises EnquiryFlood and keeps nothing otherwise. The audit row names the reference only; the
+    unit's contact address, if it has one, is told the reference once the enquiry is saved.
     """
     digest = source_digest_for(request)
-    limit = settings_of(unit).enquiries_per_hour
+    settings = settings_of(unit)
+    limit = settings.enquiries_per_hour
     with transaction.atomic():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
         since = timezone.now() - timedelta(hours=1)
         if Enquiry.objects.filter(source_digest=digest, created_at__gte=since).count() >= limit:
-            raise EnquiryFlood(settings_of(unit).contact_email)
+            raise EnquiryFlood(settings.contact_email)
         enquiry = Enquiry.objects.create(
             unit=locked,
             reference=next_reference(locked, "TRN", Enquiry),
@@ -104,6 +107,18 @@ def enquiry_submit(*, unit: Unit, draft: EnquiryDraft, request: HttpRequest) -> 
             obj=enquiry,
             detail={"reference": enquiry.reference},
         )
+        if settings.contact_email:
+            # The reference only: what was sent is read in masip, after signing in.
+            email_after_commit(
+                [
+                    (
+                        f"New training enquiry {enquiry.reference}",
+                        f"A new training enquiry, {enquiry.reference}, was sent from {locked.name}'s public "
+                        "training page.\n\nSign in to masip and open Training, then Enquiries, to read it.",
+                        [settings.contact_email],
+                    )
+                ]
+            )
     return enquiry
 
 
