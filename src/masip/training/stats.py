@@ -11,7 +11,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.stats import t as student_t
+from scipy.stats import t as student_t  # type: ignore[import-untyped]  # scipy ships no stubs
 
 CONFIDENCE = 0.95
 
