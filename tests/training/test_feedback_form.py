@@ -262,6 +262,7 @@ def test_html_in_comments_is_stored_as_typed_and_shown_escaped():
     refused = client.post(_url(target), {"form_key": key, "comments": typed, "role": "<b>"})
 
     assert refused.status_code == 400  # the role is not one of the choices
+    assert "Choose one of the roles listed, or leave the question unanswered." in refused.content.decode()
     assert "<script>alert(1)</script>" not in refused.content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in refused.content.decode()
     assert client.post(_url(target), {"form_key": key, "comments": typed}).status_code == 200

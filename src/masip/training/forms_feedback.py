@@ -50,6 +50,7 @@ class FeedbackForm(forms.Form):
         choices=AttendeeRole.choices,
         required=False,
         widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose one of the roles listed, or leave the question unanswered."},
     )
     comments = forms.CharField(
         label="Any comments on the session",
