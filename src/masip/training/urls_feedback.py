@@ -1,5 +1,9 @@
 """Training URLs: feedback (see urls.py for how the parts are composed)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from masip.training import views_feedback
+
+urlpatterns: list[URLPattern] = [
+    path("feedback/<str:feedback_token>/", views_feedback.feedback, name="feedback"),
+]

@@ -1,5 +1,11 @@
 """Training URLs: reports (see urls.py for how the parts are composed)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from masip.training import views_reports
+
+urlpatterns: list[URLPattern] = [
+    path("deliveries/<int:delivery_id>/feedback/", views_reports.delivery_report, name="delivery_report"),
+    path("reports/", views_reports.reports, name="reports"),
+    path("reports/training.csv", views_reports.reports_csv, name="reports_csv"),
+]
