@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from masip.training.models import FeedbackResponse
 from tests.browser import conftest as browser_fixtures
+from tests.browser.accessibility import accessibility_violations
 from tests.factories import UnitFactory
 from tests.training.feedback_world import catalogue, delivery
 
@@ -24,12 +25,7 @@ page = browser_fixtures.page
 
 
 def _violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    # The demo banner (shown in the test settings, never in production) sits outside the
-    # page's landmarks in base.html; that is base.html's to fix, not this page's.
-    results = Axe().run(page, context={"exclude": [[".govuk-phase-banner"]]})
-    return [f"{v['id']}: {v['help']} {[n['target'] for n in v['nodes']]}" for v in results.response["violations"]]
+    return accessibility_violations(page)
 
 
 def test_the_feedback_form_passes_axe_blank_with_errors_and_sent(

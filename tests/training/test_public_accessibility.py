@@ -12,12 +12,14 @@ from typing import Any
 import pytest
 
 from masip.training.models import LearningOutcome, Topic, TopicKind, TrainingSettings
+from tests.browser.accessibility import accessibility_violations
 from tests.factories import UnitFactory
+
+pytestmark = pytest.mark.browser
 
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop here
 
 CHROMIUM = Path("/usr/bin/chromium")
-WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +37,7 @@ def browser() -> Iterator[Any]:
 
 
 def violations(page: Any) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options=WCAG)
-    return [f"{v['id']}: {[n['target'] for n in v['nodes']]}" for v in results.response["violations"]]
+    return accessibility_violations(page)
 
 
 def test_the_public_pages_pass_axe(browser: Any, live_server: Any, transactional_db: None) -> None:

@@ -15,7 +15,8 @@ from masip.training import (
     views,
 )
 
-_PARTS = (urls_public, urls_feedback, urls_catalogue, urls_agendas, urls_enquiries, urls_deliveries, urls_reports)
+# The public part last: its one-segment unit pages must never shadow a trainers' page.
+_PARTS = (urls_feedback, urls_catalogue, urls_agendas, urls_enquiries, urls_deliveries, urls_reports, urls_public)
 
 app_name = "training"
 urlpatterns: list[URLPattern] = [
