@@ -416,3 +416,34 @@ def test_the_analyst_reads_the_dashboard_and_takes_an_export_with_the_demo_key(d
     references = set(Case.unscoped.filter(unit__code=UNIT_CODE).values_list("reference", flat=True))
     assert not references & set(cases["case"].to_list())
     assert EvaluationExport.objects.get().requested_by == analyst
+
+
+def test_the_trainer_finds_a_year_of_training_its_feedback_and_the_next_booking(demo):
+    from django.urls import reverse
+
+    from masip.training.models import Delivery, DeliveryStatus, Enquiry, EnquiryStatus, FeedbackResponse, Topic
+    from tests.conftest import verified_client
+
+    trainer = User.objects.get(email=demo_email("trainer"))
+    held = Delivery.objects.filter(unit__code=UNIT_CODE, status=DeliveryStatus.HELD)
+    assert held.count() == 7
+    # Every topic on every agenda can be presented by one of that delivery's trainers.
+    for delivery in Delivery.objects.filter(unit__code=UNIT_CODE):
+        trainers = set(delivery.trainers.values_list("pk", flat=True))
+        for item in delivery.agenda.items.filter(topic__isnull=False):
+            assert trainers & set(item.topic.trainers.values_list("pk", flat=True)), item.title
+    assert not Topic.objects.filter(unit__code=UNIT_CODE, trainers=None).exists()
+    assert FeedbackResponse.objects.filter(delivery__in=held).count() > 50
+    booked = Delivery.objects.get(unit__code=UNIT_CODE, status=DeliveryStatus.PLANNED)
+    assert booked.date > timezone.localdate()
+    assert booked.enquiry.status == EnquiryStatus.BOOKED
+    assert set(Enquiry.objects.filter(unit__code=UNIT_CODE).values_list("status", flat=True)) == {
+        EnquiryStatus.BOOKED,
+        EnquiryStatus.IN_DISCUSSION,
+        EnquiryStatus.NEW,
+    }
+    client = verified_client(trainer)
+    report = client.get(reverse("training:reports"))
+    assert report.status_code == 200
+    assert "Northshire Constabulary" in report.content.decode()
+    assert client.get(reverse("training:offer")).status_code == 200

@@ -83,6 +83,7 @@ from masip.risk.definition import Definition, score
 from masip.risk.models import Assessment, AssessmentStatus, InstrumentVersion
 from masip.timeline.models import AlertStatus, BehaviourType, EntrySource, RedFlagAlert, ReportedBy, TimelineEntry
 from masip.timeline.redflags import redflags_evaluate_unit
+from masip.training.demo import demo_training
 from masip.work.services import work_rules_apply_all
 
 UNIT_NAME = "Northshire Integrated Stalking Unit"
@@ -177,6 +178,8 @@ COLLEAGUES = (
     StaffSpec("nadia.begum", "Nadia Begum", "advocacy", "Independent stalking advocate (ISAC)", Role.STALKING_ADVOCATE),
     StaffSpec("dylan.evans", "Dylan Evans", "nhs", "Outreach worker", Role.OUTREACH_WORKER),
     StaffSpec("grace.mensah", "Grace Mensah", "nhs", "Outreach worker", Role.OUTREACH_WORKER),
+    # Presents the training package's legal, investigation and local-procedure topics.
+    StaffSpec("owen.price", "Owen Price", "police", "Detective Sergeant, force stalking lead", Role.TRAINER),
 )
 
 
@@ -468,6 +471,9 @@ class _Builder:
             rng=self.rng,
         )
         demo_reports(unit=unit, manager=staff[demo_email("manager")])
+        demo_training(
+            unit=unit, lead=staff[demo_email("trainer")], police_trainer=staff[demo_email("owen.price")], rng=self.rng
+        )
 
         by_source = Counter(r.source_agency.name for r in referrals)
         summary = DemoSummary(
