@@ -9,8 +9,8 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from masip.accounts.models import Unit
-from masip.training.builder import duration
-from masip.training.models import Agenda, AgendaItem, AudienceType, Topic, TopicKind
+from masip.training.builder import AUDIENCE_NAMES, duration
+from masip.training.models import Agenda, AgendaItem, Topic, TopicKind
 
 DEFAULT_START = dt.time(9, 30)
 
@@ -70,7 +70,6 @@ def agenda_layout(agenda: Agenda, *, starts: dt.time = DEFAULT_START) -> AgendaL
         .exclude(pk__in=used)
         .order_by("sequence", "title")
     )
-    labels = dict(AudienceType.choices)
     return AgendaLayout(
         agenda=agenda,
         rows=rows,
@@ -78,7 +77,7 @@ def agenda_layout(agenda: Agenda, *, starts: dt.time = DEFAULT_START) -> AgendaL
         total=duration(total),
         slot=duration(agenda.slot_minutes),
         spare=duration(agenda.slot_minutes - total) if total < agenda.slot_minutes else "",
-        audience=[(labels.get(k, k), int(v)) for k, v in agenda.audience.items() if isinstance(v, int)],
+        audience=[(AUDIENCE_NAMES.get(k, k), int(v)) for k, v in agenda.audience.items() if isinstance(v, int)],
         left_out=left_out,
         starts=starts,
     )
