@@ -46,16 +46,18 @@ class CaseDataModel(TimeStampedModel):
 
 
 M = TypeVar("M", bound="CaseDataModel")
+V = TypeVar("V", bound=models.Model)
 
 
 def locked_at_version(
-    queryset: models.QuerySet[M, Any] | models.Manager[M], pk: Any, *, expected_version: int, label: str
-) -> M:
+    queryset: models.QuerySet[V, Any] | models.Manager[V], pk: Any, *, expected_version: int, label: str
+) -> V:
     """The row `pk`, locked until the transaction ends, if it is still at `expected_version`;
     otherwise StaleEditError carrying it as it now stands. Two editors of one record queue on
-    the lock, so the second always sees the first's version."""
+    the lock, so the second always sees the first's version. For any model with a `version`
+    field (case data, panel and training records)."""
     current = queryset.select_for_update().get(pk=pk)
-    if current.version != expected_version:
+    if current.version != expected_version:  # type: ignore[union-attr]  # every caller's model has one
         raise StaleEditError(label, current=current)
     return current
 

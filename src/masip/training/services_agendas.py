@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.core.models import StaleEditError
+from masip.core.models import locked_at_version
 from masip.training.builder import AgendaDoesNotFit, TopicSpec, duration, minutes_phrase, propose_agenda
 from masip.training.models import (
     Agenda,
@@ -29,15 +29,6 @@ from masip.training.models import (
 from masip.training.selectors import settings_of
 
 MAX_ITEMS = 40
-
-
-def _locked(model: Any, pk: Any, *, expected_version: int, label: str) -> Any:
-    """The row `pk` locked until the transaction ends if still at `expected_version`, else
-    StaleEditError (core's locked_at_version is typed for case-data models only)."""
-    current = model.objects.select_for_update().get(pk=pk)
-    if current.version != expected_version:
-        raise StaleEditError(label, current=current)
-    return current
 
 
 def topic_specs(topics: Iterable[Topic], trainer_ids: set[int] | None) -> list[TopicSpec]:
@@ -183,7 +174,7 @@ def agenda_edit(
     StaleEditError when the agenda changed since it was loaded.
     """
     with transaction.atomic():
-        current = _locked(Agenda, agenda.pk, expected_version=expected_version, label="agenda")
+        current = locked_at_version(Agenda.objects, agenda.pk, expected_version=expected_version, label="agenda")
         ensure_agenda_editable(current)
         items = list(current.items.select_related("topic").order_by("position"))
         item = next((row for row in items if row.pk == item_id), None)
@@ -294,7 +285,7 @@ def agenda_reorder(
     Guarantees: ValidationError and nothing written when the ids are not exactly the agenda's
     items or the agenda was used at a held delivery; StaleEditError when it changed meanwhile."""
     with transaction.atomic():
-        current = _locked(Agenda, agenda.pk, expected_version=expected_version, label="agenda")
+        current = locked_at_version(Agenda.objects, agenda.pk, expected_version=expected_version, label="agenda")
         ensure_agenda_editable(current)
         items = {row.pk: row for row in current.items.all()}
         if sorted(item_ids) != sorted(items):

@@ -13,21 +13,12 @@ from django.http import HttpRequest
 from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.core.models import StaleEditError
+from masip.core.models import locked_at_version
 from masip.training.catalogue import CatalogueTopic, catalogue_load
 from masip.training.models import LearningOutcome, OutcomeRating, Topic, TopicAudience, TrainingSettings
 from masip.training.selectors import trainers_of
 
 TOPIC_FIELDS = ("title", "summary", "kind", "format", "min_minutes", "max_minutes", "sequence", "active")
-
-
-def _locked(model: Any, pk: Any, *, expected_version: int, label: str) -> Any:
-    """The row `pk` locked until the transaction ends if still at `expected_version`, else
-    StaleEditError (core's locked_at_version is typed for case-data models only)."""
-    current = model.objects.select_for_update().get(pk=pk)
-    if current.version != expected_version:
-        raise StaleEditError(label, current=current)
-    return current
 
 
 def catalogue_install(*, unit: Unit, actor: Any = None, request: HttpRequest | None = None) -> int:
@@ -152,7 +143,7 @@ def topic_update(
     """Change a topic; StaleEditError (nothing written) when it changed since it was loaded."""
     _check_minutes(values["min_minutes"], values["max_minutes"])
     with transaction.atomic():
-        current = _locked(Topic, topic.pk, expected_version=expected_version, label="topic")
+        current = locked_at_version(Topic.objects, topic.pk, expected_version=expected_version, label="topic")
         chosen = _check_trainers(current.unit, trainers)
         changed = [f for f in TOPIC_FIELDS if getattr(current, f) != values[f]]
         for name in TOPIC_FIELDS:
@@ -174,7 +165,7 @@ def topic_update(
 
 
 def _locked_topic(topic: Topic, expected_version: int) -> Topic:
-    current = _locked(Topic, topic.pk, expected_version=expected_version, label="topic")
+    current = locked_at_version(Topic.objects, topic.pk, expected_version=expected_version, label="topic")
     current.version += 1
     current.save(update_fields=["version", "updated_at"])
     return current
@@ -277,13 +268,3 @@ def settings_update(
         current.save()
         audit_record(action=AuditAction.CHANGE, actor=actor, request=request, unit=unit, obj=current, fields=changed)
     return current
-
-
-__all__ = [
-    "StaleEditError",
-    "catalogue_install",
-    "outcome_change",
-    "settings_update",
-    "topic_create",
-    "topic_update",
-]

@@ -22,7 +22,7 @@ from django.utils import timezone
 from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record
-from masip.core.models import StaleEditError
+from masip.core.models import locked_at_version
 from masip.training.models import (
     Agenda,
     AgendaItem,
@@ -213,13 +213,6 @@ def delivery_create(
     return delivery
 
 
-def _locked(delivery: Delivery, expected_version: int) -> Delivery:
-    current = Delivery.objects.select_for_update().get(pk=delivery.pk)
-    if current.version != expected_version:
-        raise StaleEditError("delivery", current=current)
-    return current
-
-
 def delivery_update(
     *,
     actor: Any,
@@ -234,7 +227,7 @@ def delivery_update(
     moves with the delivery's day; audited with the changed field names."""
     today = today or timezone.localdate()
     with transaction.atomic():
-        current = _locked(delivery, expected_version)
+        current = locked_at_version(Delivery.objects, delivery.pk, expected_version=expected_version, label="delivery")
         problems = _check(unit=current.unit, draft=draft, today=today, delivery=current)
         if problems:
             raise ValidationError(dict(problems))
@@ -361,7 +354,7 @@ def attendance_save(
     if problems:
         raise ValidationError(dict(problems))
     with transaction.atomic():
-        current = _locked(delivery, expected_version)
+        current = locked_at_version(Delivery.objects, delivery.pk, expected_version=expected_version, label="delivery")
         organisations: dict[str, Organisation] = {}
 
         def organisation_named(name: str) -> Organisation:

@@ -21,7 +21,7 @@ from masip.accounts.models import Unit
 from masip.audit.models import AuditAction
 from masip.audit.services import audit_record, client_address
 from masip.core.mail import email_after_commit
-from masip.core.models import StaleEditError
+from masip.core.models import locked_at_version
 from masip.core.references import last_number
 from masip.training.models import Enquiry, EnquiryStatus, Organisation
 from masip.training.selectors import settings_of, trainers_of
@@ -139,13 +139,6 @@ def organisation_match_or_create(*, unit: Unit, name: str, kind: str = "", regio
     return Organisation.objects.create(unit=unit, name=clean, kind=kind or "other", region=region)
 
 
-def _locked(enquiry: Enquiry, expected_version: int) -> Enquiry:
-    current = Enquiry.objects.select_for_update().get(pk=enquiry.pk)
-    if current.version != expected_version:
-        raise StaleEditError("enquiry", current=current)
-    return current
-
-
 def enquiry_update(
     *,
     actor: Any,
@@ -170,7 +163,7 @@ def enquiry_update(
     if len(notes) > TRAINER_NOTES_MAX_LENGTH:
         raise ValidationError({"trainer_notes": f"Notes can be at most {TRAINER_NOTES_MAX_LENGTH} characters."})
     with transaction.atomic():
-        current = _locked(enquiry, expected_version)
+        current = locked_at_version(Enquiry.objects, enquiry.pk, expected_version=expected_version, label="enquiry")
         new = {"status": status, "assigned_to_id": assigned_to.pk if assigned_to else None, "trainer_notes": notes}
         changed = [name for name, value in new.items() if getattr(current, name) != value]
         for name, value in new.items():
@@ -195,7 +188,7 @@ def enquiry_link_organisation(
     """Link the enquiry to the unit's organisation of the same name (case ignored), made from the
     enquiry's name, kind and region if there is none. Refused when stale; audited."""
     with transaction.atomic():
-        current = _locked(enquiry, expected_version)
+        current = locked_at_version(Enquiry.objects, enquiry.pk, expected_version=expected_version, label="enquiry")
         organisation = organisation_match_or_create(
             unit=current.unit,
             name=current.organisation_name,
