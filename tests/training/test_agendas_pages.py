@@ -119,6 +119,18 @@ def test_chosen_trainers_limit_the_topics(client: Client, unit: Any, trainer: An
     )
     agenda = Agenda.objects.get(unit=unit)
     assert [item.topic.key for item in agenda.items.filter(kind="topic")] == ["red-flags"]
+    # The agenda keeps who is to deliver it: a topic only another trainer presents is refused later.
+    assert list(agenda.trainers.all()) == [other]
+    legal = Topic.objects.get(unit=unit, key="legal-issues")
+    response = _edit(client, agenda, action="add_topic", topic=legal.pk)
+    assert response.status_code == 400
+    assert "None of the trainers of this agenda or its deliveries can present \u2018Legal issues\u2019" in (
+        response.content.decode()
+    )
+    assert not agenda.items.filter(topic=legal).exists()
+    copy_response = _edit(client, agenda, action="copy")
+    assert copy_response.status_code == 302
+    assert list(Agenda.objects.exclude(pk=agenda.pk).get().trainers.all()) == [other]
 
 
 def test_an_enquiry_prefills_the_form(client: Client, unit: Any) -> None:

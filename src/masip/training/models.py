@@ -216,6 +216,8 @@ class Agenda(TimeStampedModel):
         "training.Enquiry", null=True, blank=True, on_delete=models.SET_NULL, related_name="agendas"
     )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    # Who is to deliver it, when the trainer said: the topics proposed and added are theirs.
+    trainers = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="training_agendas")
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -111,13 +111,15 @@ def agenda_propose(
             )
             for position, item in enumerate(proposal.items, start=1)
         )
+        if trainers:
+            agenda.trainers.set(list(trainers))
         audit_record(
             action=AuditAction.CREATE,
             actor=actor,
             request=request,
             unit=unit,
             obj=agenda,
-            fields=["title", "format", "slot_minutes", "audience", "items"],
+            fields=["title", "format", "slot_minutes", "audience", "trainers", "items"],
             detail={"items": len(proposal.items), "left_out": len(proposal.left_out)},
         )
     return agenda
@@ -146,12 +148,20 @@ def _renumber(items: Sequence[AgendaItem]) -> None:
         AgendaItem.objects.filter(pk=item.pk).update(position=position)
 
 
-def _presenters_ok(agenda: Agenda, topic: Topic) -> bool:
+def _presenter_problem(agenda: Agenda, topic: Topic) -> str:
+    """Why `topic` cannot go on `agenda` for want of a trainer, or "" when someone can present it:
+    one of the agenda's trainers or of its deliveries' trainers, or, when none was named, anyone."""
     presenters = set(topic.trainers.values_list("pk", flat=True))
-    delivering: set[int] = set()
-    for delivery in agenda.deliveries.prefetch_related("trainers"):
-        delivering |= {user.pk for user in delivery.trainers.all()}
-    return bool(presenters & delivering) if delivering else bool(presenters)
+    if not presenters:
+        return f"Nobody can present \u2018{topic.title}\u2019 yet: add a trainer to the topic in the catalogue first."
+    delivering = set(agenda.trainers.values_list("pk", flat=True))
+    delivering |= set(agenda.deliveries.values_list("trainers", flat=True)) - {None}
+    if delivering and not presenters & delivering:
+        return (
+            f"None of the trainers of this agenda or its deliveries can present \u2018{topic.title}\u2019: "
+            "add one of them to the topic in the catalogue, or add a trainer who can to the delivery."
+        )
+    return ""
 
 
 def agenda_edit(
@@ -231,11 +241,9 @@ def agenda_edit(
                     raise ValidationError("Choose a topic from the catalogue to add.")
                 if any(row.topic_id == topic.pk for row in items):
                     raise ValidationError(f"\u2018{topic.title}\u2019 is already on this agenda.")
-                if not _presenters_ok(current, topic):
-                    raise ValidationError(
-                        f"Nobody can present \u2018{topic.title}\u2019 yet: "
-                        "add a trainer to the topic in the catalogue first"
-                    )
+                problem = _presenter_problem(current, topic)
+                if problem:
+                    raise ValidationError(problem)
                 new_item = AgendaItem(
                     agenda=current,
                     kind=AgendaItemKind.OPENING if topic.kind == TopicKind.OPENING else AgendaItemKind.TOPIC,
@@ -330,6 +338,7 @@ def agenda_copy(*, agenda: Agenda, actor: Any, request: HttpRequest | None = Non
             )
             for item in agenda.items.order_by("position")
         )
+        copy.trainers.set(agenda.trainers.all())
         audit_record(
             action=AuditAction.CREATE,
             actor=actor,
